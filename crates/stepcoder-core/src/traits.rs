@@ -1,0 +1,118 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{CoreError, ExecReport, OutcomeClass, Problem};
+
+/// Runs untrusted programs against a problem's unit tests.
+///
+/// `Send + Sync` so one executor serves every rollout thread.
+pub trait Executor: Send + Sync {
+    /// Runs `program` (the full program text) against every test of `problem`.
+    ///
+    /// Failures of the program (syntax errors, exceptions, timeouts) are outcomes in the
+    /// report; `Err` is reserved for failures of the executor itself.
+    fn execute(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError>;
+
+    /// Runs many programs; results come back in input order. The default runs them one
+    /// after another; implementations parallelize.
+    fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
+        jobs.iter()
+            .map(|(program, problem)| self.execute(program, problem))
+            .collect()
+    }
+}
+
+/// Turns an execution report into a scalar reward.
+pub trait RewardFn: Send + Sync {
+    fn reward(&self, report: &ExecReport) -> f32;
+}
+
+/// The reward levels of StepCoder (paper Eq. 3, the same as CodeRL and PPOCoder):
+/// +1 all tests pass, -0.3 a wrong answer, -0.6 a runtime error (exception, timeout,
+/// memory or output limit), -1 a compile error. No partial credit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StepCoderReward {
+    pub passed: f32,
+    pub wrong_answer: f32,
+    pub runtime_error: f32,
+    pub compile_error: f32,
+}
+
+impl Default for StepCoderReward {
+    fn default() -> Self {
+        StepCoderReward {
+            passed: 1.0,
+            wrong_answer: -0.3,
+            runtime_error: -0.6,
+            compile_error: -1.0,
+        }
+    }
+}
+
+impl StepCoderReward {
+    /// The reward of one outcome level.
+    pub fn class_reward(&self, class: OutcomeClass) -> f32 {
+        match class {
+            OutcomeClass::Passed => self.passed,
+            OutcomeClass::WrongAnswer => self.wrong_answer,
+            OutcomeClass::RuntimeError => self.runtime_error,
+            OutcomeClass::CompileError => self.compile_error,
+        }
+    }
+}
+
+impl RewardFn for StepCoderReward {
+    /// The worst outcome over all tests decides (a single failing test fails the program).
+    fn reward(&self, report: &ExecReport) -> f32 {
+        self.class_reward(report.class())
+    }
+}
+
+/// What a curriculum gives the policy for one rollout of one problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptPlan {
+    /// Curriculum stage (0 = no help: plain RL from the statement alone).
+    pub stage: usize,
+    /// The start of the canonical solution given as the start of the answer; the policy
+    /// writes the rest and `prefix + completion` is what runs. Empty at stage 0.
+    pub prefix: String,
+}
+
+impl PromptPlan {
+    /// The plan without curriculum: stage 0, no prefix.
+    pub fn unassisted() -> Self {
+        PromptPlan {
+            stage: 0,
+            prefix: String::new(),
+        }
+    }
+}
+
+/// A curriculum over problems (CCCS and its alternatives).
+pub trait CurriculumSchedule: Send {
+    /// What to give the policy for the next rollout of `problem`.
+    fn plan(&self, problem: &Problem) -> PromptPlan;
+    /// Feeds back whether a rollout of `problem` passed all tests.
+    fn record(&mut self, problem: &Problem, passed: bool);
+    /// Serializable state, so a resumed run continues exactly.
+    fn save_state(&self) -> serde_json::Value;
+    /// Restores state written by [`CurriculumSchedule::save_state`].
+    fn load_state(&mut self, state: &serde_json::Value) -> Result<(), CoreError>;
+}
+
+/// A completion as the masker sees it: the generated text and where each token sits in it.
+#[derive(Debug, Clone, Copy)]
+pub struct CompletionSpan<'a> {
+    /// The generated text (what the policy wrote, possibly with prose or code fences).
+    pub text: &'a str,
+    /// Byte range of each generated token in `text` (one entry per token, in order).
+    pub token_offsets: &'a [(usize, usize)],
+    /// The curriculum prefix that precedes the completion in the executed program.
+    pub prefix: &'a str,
+}
+
+/// Decides which completion tokens receive policy gradient (FGO and the full mask).
+pub trait TokenMasker: Send + Sync {
+    /// One weight per token of `span` (1 = in the loss, 0 = masked out).
+    fn mask(&self, span: &CompletionSpan<'_>, report: &ExecReport) -> Vec<f32>;
+}
