@@ -97,7 +97,11 @@ pub trait CurriculumSchedule: Send {
     /// Serializable state, so a resumed run continues exactly.
     fn save_state(&self) -> serde_json::Value;
     /// Restores state written by [`CurriculumSchedule::save_state`].
-    fn load_state(&mut self, state: &serde_json::Value) -> Result<(), CoreError>;
+    ///
+    /// Returns the ids of problems that have saved state but are unknown to this schedule
+    /// (not in its data set): their state is kept, and saved again, but the caller should
+    /// report them rather than let them pass silently. Empty when every id is known.
+    fn load_state(&mut self, state: &serde_json::Value) -> Result<Vec<String>, CoreError>;
 }
 
 /// A completion as the masker sees it: the generated text and where each token sits in it.
