@@ -1,0 +1,1 @@
+//! Integration tests of stepcoder-fgo (one test binary).
