@@ -37,6 +37,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.dont_write_bytecode = True  # keep the checkout free of __pycache__
 
 import problems_call  # noqa: E402
 import problems_stdio  # noqa: E402
@@ -169,6 +170,8 @@ def stdio_record(p: dict) -> dict:
     )
     if p.get("note"):
         statement += "\n\n-----Note-----\n\n" + textwrap.dedent(p["note"]).strip("\n")
+    # Codeforces-style APPS statements put two blank lines before each section header.
+    statement = statement.replace("\n\n-----", "\n\n\n-----")
     body = textwrap.dedent(p["solution"]).strip("\n")
     header = textwrap.dedent(p.get("header", "")).strip("\n")
     starter = f"\ndef {name}():\n"

@@ -305,6 +305,20 @@ problem(
 )
 
 problem(
+    id="distinct-words",
+    difficulty="introductory",
+    statement="""
+        Return how many different words `text` contains. Words are separated by whitespace and
+        compared without regard to case, so "Cat" and "cat" are the same word.
+    """,
+    solution=r"""
+        def distinct_words(text):
+            return len({w.lower() for w in text.split()})
+    """,
+    tests=[(("The cat the CAT hat",), 3), (("",), 0), (("a A a",), 1)],
+)
+
+problem(
     id="squares-up-to",
     difficulty="introductory",
     statement="""

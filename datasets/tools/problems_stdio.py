@@ -668,6 +668,30 @@ problem(
     tests=[("12\n", "6\n"), ("1\n", "1\n"), ("36\n", "9\n"), ("97\n", "2\n")],
 )
 
+problem(
+    id="letter-counts",
+    difficulty="introductory",
+    statement="""
+        For every distinct letter of a word, print how many times it occurs.
+
+        -----Input-----
+
+        One word of 1 to 1000 lowercase English letters.
+
+        -----Output-----
+
+        For every letter that occurs in the word, in alphabetical order, print a line with the
+        letter and its number of occurrences, separated by a space.
+    """,
+    solution=r"""
+        s = input().strip()
+        counts = {ch: s.count(ch) for ch in set(s)}
+        for ch in sorted(counts):
+            print(ch, counts[ch])
+    """,
+    tests=[("hello\n", "e 1\nh 1\nl 2\no 1\n"), ("a\n", "a 1\n"), ("zzz\n", "z 3\n")],
+)
+
 # ---------------------------------------------------------------------------------------------
 # interview
 # ---------------------------------------------------------------------------------------------
