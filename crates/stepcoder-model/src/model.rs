@@ -1,0 +1,638 @@
+//! The trainable Llama-family causal LM, its KV cache, and the value head.
+
+use crate::config::Config;
+use crate::ops;
+use crate::{ModelError, Result};
+use candle_core::{DType, Device, Tensor, Var, D};
+use candle_nn::VarMap;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+
+/// Weights by their Hugging Face names (`model.layers.0.self_attn.q_proj.weight`, ...).
+pub type Weights = HashMap<String, Tensor>;
+
+/// Per-layer keys and values of the tokens seen so far, kept outside the model so that one
+/// model can serve many concurrent generations (and so a training forward never touches it).
+#[derive(Debug, Clone)]
+pub struct KvCache {
+    layers: Vec<Option<(Tensor, Tensor)>>,
+    seq_len: usize,
+}
+
+impl KvCache {
+    /// An empty cache for a model with `num_layers` layers.
+    pub fn new(num_layers: usize) -> Self {
+        KvCache {
+            layers: vec![None; num_layers],
+            seq_len: 0,
+        }
+    }
+
+    /// Number of positions already cached (the same for every row: rows are left-padded).
+    pub fn seq_len(&self) -> usize {
+        self.seq_len
+    }
+
+    /// Forget everything.
+    pub fn clear(&mut self) {
+        self.layers.iter_mut().for_each(|l| *l = None);
+        self.seq_len = 0;
+    }
+
+    fn append(&mut self, layer: usize, k: Tensor, v: Tensor) -> Result<(Tensor, Tensor)> {
+        let slot = self
+            .layers
+            .get_mut(layer)
+            .ok_or_else(|| ModelError::Input(format!("KV cache has no layer {layer}")))?;
+        let (k, v) = match slot.take() {
+            None => (k, v),
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+        };
+        *slot = Some((k.clone(), v.clone()));
+        Ok((k, v))
+    }
+}
+
+struct Layer {
+    q: Tensor,
+    q_b: Option<Tensor>,
+    k: Tensor,
+    k_b: Option<Tensor>,
+    v: Tensor,
+    v_b: Option<Tensor>,
+    o: Tensor,
+    o_b: Option<Tensor>,
+    gate: Tensor,
+    up: Tensor,
+    down: Tensor,
+    in_norm: Tensor,
+    post_norm: Tensor,
+}
+
+/// `x @ w^T (+ b)` for x of any rank.
+fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    let dims = x.dims().to_vec();
+    let inner = *dims.last().unwrap_or(&1);
+    let rows = x.elem_count() / inner.max(1);
+    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
+    let y = match b {
+        Some(b) => y.broadcast_add(b)?,
+        None => y,
+    };
+    let mut out = dims;
+    if let Some(last) = out.last_mut() {
+        *last = w.dim(0)?;
+    }
+    Ok(y.reshape(out)?)
+}
+
+/// One weight the architecture needs: name, shape, and how a fresh model initializes it.
+#[derive(Debug, Clone)]
+pub struct WeightSpec {
+    pub name: String,
+    pub shape: Vec<usize>,
+    pub init: Init,
+}
+
+/// Initialization of a fresh weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Init {
+    Normal(f32),
+    Ones,
+    Zeros,
+}
+
+/// The list of weights a config implies, with HF names.
+pub fn weight_specs(cfg: &Config) -> Vec<WeightSpec> {
+    let h = cfg.hidden_size;
+    let hd = cfg.head_dim();
+    let q = cfg.num_attention_heads * hd;
+    let kv = cfg.num_kv_heads() * hd;
+    let i = cfg.intermediate_size;
+    let mut v = Vec::new();
+    let mut push = |name: String, shape: Vec<usize>, init| v.push(WeightSpec { name, shape, init });
+    let std = 0.02;
+    push("model.embed_tokens.weight".into(), vec![cfg.vocab_size, h], Init::Normal(std));
+    for l in 0..cfg.num_hidden_layers {
+        let p = format!("model.layers.{l}");
+        push(format!("{p}.self_attn.q_proj.weight"), vec![q, h], Init::Normal(std));
+        push(format!("{p}.self_attn.k_proj.weight"), vec![kv, h], Init::Normal(std));
+        push(format!("{p}.self_attn.v_proj.weight"), vec![kv, h], Init::Normal(std));
+        push(format!("{p}.self_attn.o_proj.weight"), vec![h, q], Init::Normal(std));
+        if cfg.qkv_bias() {
+            push(format!("{p}.self_attn.q_proj.bias"), vec![q], Init::Zeros);
+            push(format!("{p}.self_attn.k_proj.bias"), vec![kv], Init::Zeros);
+            push(format!("{p}.self_attn.v_proj.bias"), vec![kv], Init::Zeros);
+        }
+        if cfg.o_bias() {
+            push(format!("{p}.self_attn.o_proj.bias"), vec![h], Init::Zeros);
+        }
+        push(format!("{p}.mlp.gate_proj.weight"), vec![i, h], Init::Normal(std));
+        push(format!("{p}.mlp.up_proj.weight"), vec![i, h], Init::Normal(std));
+        push(format!("{p}.mlp.down_proj.weight"), vec![h, i], Init::Normal(std));
+        push(format!("{p}.input_layernorm.weight"), vec![h], Init::Ones);
+        push(format!("{p}.post_attention_layernorm.weight"), vec![h], Init::Ones);
+    }
+    push("model.norm.weight".into(), vec![h], Init::Ones);
+    if !cfg.tie_word_embeddings {
+        push("lm_head.weight".into(), vec![cfg.vocab_size, h], Init::Normal(std));
+    }
+    v
+}
+
+/// Seeded random weights for a config (normal(0, 0.02) matrices, unit norms, zero biases).
+pub fn random_weights(cfg: &Config, seed: u64) -> Result<Weights> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut out = Weights::new();
+    for spec in weight_specs(cfg) {
+        let n: usize = spec.shape.iter().product();
+        let data: Vec<f32> = match spec.init {
+            Init::Ones => vec![1.0; n],
+            Init::Zeros => vec![0.0; n],
+            Init::Normal(std) => (0..n)
+                .map(|_| {
+                    // Box-Muller: rand 0.9 without rand_distr.
+                    let u1: f32 = rng.random::<f32>().max(1e-12);
+                    let u2: f32 = rng.random::<f32>();
+                    std * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f32::consts::PI * u2).cos()
+                })
+                .collect(),
+        };
+        out.insert(
+            spec.name.clone(),
+            Tensor::from_vec(data, spec.shape.clone(), &Device::Cpu)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Output of a forward pass.
+#[derive(Debug, Clone)]
+pub struct ForwardOutput {
+    /// `(batch, seq, vocab)` logits.
+    pub logits: Tensor,
+    /// `(batch, seq, hidden)` final hidden states (after the last norm): the value head's input.
+    pub hidden: Tensor,
+}
+
+/// A Llama-family causal LM whose every op is differentiable.
+///
+/// Weights are candle `Var`s registered in a [`VarMap`] under their HF names (for a trainable
+/// model), so an optimizer can update them in place and the model sees the update at once.
+pub struct CausalLm {
+    config: Config,
+    device: Device,
+    dtype: DType,
+    varmap: VarMap,
+    trainable: bool,
+    embed: Tensor,
+    layers: Vec<Layer>,
+    norm: Tensor,
+    lm_head: Tensor,
+    inv_freq: Vec<f32>,
+}
+
+impl std::fmt::Debug for CausalLm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CausalLm")
+            .field("model_type", &self.config.model_type)
+            .field("layers", &self.layers.len())
+            .field("hidden", &self.config.hidden_size)
+            .field("dtype", &self.dtype)
+            .field("trainable", &self.trainable)
+            .finish()
+    }
+}
+
+impl CausalLm {
+    /// Build a model from named weights. `trainable` registers every weight as a `Var` in the
+    /// model's [`VarMap`]; otherwise the weights are plain (frozen) tensors.
+    pub fn from_weights(
+        config: Config,
+        mut weights: Weights,
+        dtype: DType,
+        device: &Device,
+        trainable: bool,
+    ) -> Result<Self> {
+        config.validate()?;
+        let varmap = VarMap::new();
+        let mut take = |spec: &WeightSpec| -> Result<Tensor> {
+            let t = weights
+                .remove(&spec.name)
+                .ok_or_else(|| ModelError::MissingWeight {
+                    path: "<weights>".into(),
+                    name: spec.name.clone(),
+                })?;
+            if t.dims() != spec.shape.as_slice() {
+                return Err(ModelError::Shape {
+                    name: spec.name.clone(),
+                    expected: spec.shape.clone(),
+                    found: t.dims().to_vec(),
+                });
+            }
+            let t = t.to_dtype(dtype)?.to_device(device)?;
+            if trainable {
+                let var = Var::from_tensor(&t)?;
+                let tensor = var.as_tensor().clone();
+                varmap
+                    .data()
+                    .lock()
+                    .map_err(|_| ModelError::Input("VarMap lock poisoned".into()))?
+                    .insert(spec.name.clone(), var);
+                Ok(tensor)
+            } else {
+                Ok(t.detach())
+            }
+        };
+        let specs: HashMap<String, WeightSpec> = weight_specs(&config)
+            .into_iter()
+            .map(|s| (s.name.clone(), s))
+            .collect();
+        let mut get = |name: String| -> Result<Tensor> {
+            let spec = specs
+                .get(&name)
+                .ok_or_else(|| ModelError::Config(format!("no weight spec named {name}")))?;
+            take(spec)
+        };
+        let embed = get("model.embed_tokens.weight".into())?;
+        let mut layers = Vec::with_capacity(config.num_hidden_layers);
+        for l in 0..config.num_hidden_layers {
+            let p = format!("model.layers.{l}");
+            let qkv_b = config.qkv_bias();
+            layers.push(Layer {
+                q: get(format!("{p}.self_attn.q_proj.weight"))?,
+                q_b: if qkv_b { Some(get(format!("{p}.self_attn.q_proj.bias"))?) } else { None },
+                k: get(format!("{p}.self_attn.k_proj.weight"))?,
+                k_b: if qkv_b { Some(get(format!("{p}.self_attn.k_proj.bias"))?) } else { None },
+                v: get(format!("{p}.self_attn.v_proj.weight"))?,
+                v_b: if qkv_b { Some(get(format!("{p}.self_attn.v_proj.bias"))?) } else { None },
+                o: get(format!("{p}.self_attn.o_proj.weight"))?,
+                o_b: if config.o_bias() {
+                    Some(get(format!("{p}.self_attn.o_proj.bias"))?)
+                } else {
+                    None
+                },
+                gate: get(format!("{p}.mlp.gate_proj.weight"))?,
+                up: get(format!("{p}.mlp.up_proj.weight"))?,
+                down: get(format!("{p}.mlp.down_proj.weight"))?,
+                in_norm: get(format!("{p}.input_layernorm.weight"))?,
+                post_norm: get(format!("{p}.post_attention_layernorm.weight"))?,
+            });
+        }
+        let norm = get("model.norm.weight".into())?;
+        let lm_head = if config.tie_word_embeddings {
+            embed.clone()
+        } else {
+            get("lm_head.weight".into())?
+        };
+        let inv_freq = config.rope_inv_freq(0);
+        Ok(CausalLm {
+            config,
+            device: device.clone(),
+            dtype,
+            varmap,
+            trainable,
+            embed,
+            layers,
+            norm,
+            lm_head,
+            inv_freq,
+        })
+    }
+
+    /// A fresh randomly initialized trainable model (seeded).
+    pub fn random(config: Config, dtype: DType, device: &Device, seed: u64) -> Result<Self> {
+        let w = random_weights(&config, seed)?;
+        Self::from_weights(config, w, dtype, device, true)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+    /// Whether the weights are `Var`s in [`CausalLm::varmap`].
+    pub fn is_trainable(&self) -> bool {
+        self.trainable
+    }
+
+    /// The trainable parameters (empty for a frozen model). Pass `varmap.all_vars()` to an
+    /// optimizer; `Var::set` updates the model in place.
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+
+    /// All weights by HF name (tied models list only the embedding).
+    pub fn weights(&self) -> Weights {
+        let mut out = Weights::new();
+        out.insert("model.embed_tokens.weight".into(), self.embed.clone());
+        for (l, layer) in self.layers.iter().enumerate() {
+            let p = format!("model.layers.{l}");
+            let mut put = |n: &str, t: &Tensor| {
+                out.insert(format!("{p}.{n}"), t.clone());
+            };
+            put("self_attn.q_proj.weight", &layer.q);
+            put("self_attn.k_proj.weight", &layer.k);
+            put("self_attn.v_proj.weight", &layer.v);
+            put("self_attn.o_proj.weight", &layer.o);
+            if let Some(b) = &layer.q_b {
+                put("self_attn.q_proj.bias", b);
+            }
+            if let Some(b) = &layer.k_b {
+                put("self_attn.k_proj.bias", b);
+            }
+            if let Some(b) = &layer.v_b {
+                put("self_attn.v_proj.bias", b);
+            }
+            if let Some(b) = &layer.o_b {
+                put("self_attn.o_proj.bias", b);
+            }
+            put("mlp.gate_proj.weight", &layer.gate);
+            put("mlp.up_proj.weight", &layer.up);
+            put("mlp.down_proj.weight", &layer.down);
+            put("input_layernorm.weight", &layer.in_norm);
+            put("post_attention_layernorm.weight", &layer.post_norm);
+        }
+        out.insert("model.norm.weight".into(), self.norm.clone());
+        if !self.config.tie_word_embeddings {
+            out.insert("lm_head.weight".into(), self.lm_head.clone());
+        }
+        out
+    }
+
+    /// A copy whose weights are detached plain tensors: the PPO reference policy. Later
+    /// optimizer steps on `self` do not change it, and its forward builds no graph.
+    pub fn frozen_copy(&self) -> Result<Self> {
+        self.copy_with(false, self.dtype)
+    }
+
+    /// An independent trainable copy (e.g. to initialize a separate critic from the policy).
+    pub fn trainable_copy(&self) -> Result<Self> {
+        self.copy_with(true, self.dtype)
+    }
+
+    /// A copy in another dtype (`trainable` as requested).
+    pub fn copy_with(&self, trainable: bool, dtype: DType) -> Result<Self> {
+        let mut w = Weights::new();
+        for (k, v) in self.weights() {
+            w.insert(k, v.detach().copy()?);
+        }
+        Self::from_weights(self.config.clone(), w, dtype, &self.device, trainable)
+    }
+
+    /// Logits and final hidden states for every position.
+    ///
+    /// * `input_ids`: `(batch, seq)` u32.
+    /// * `attention_mask`: `(batch, past + seq)`, 1 for real tokens and 0 for padding, over the
+    ///   cached positions and the new ones (HF convention). `None` means no padding. Position ids
+    ///   are `cumsum(mask) - 1`, so left-padded rows start at position 0.
+    /// * `cache`: when given, keys/values of the new tokens are appended to it and attention
+    ///   covers the cached positions too.
+    pub fn forward(
+        &self,
+        input_ids: &Tensor,
+        attention_mask: Option<&Tensor>,
+        cache: Option<&mut KvCache>,
+    ) -> Result<ForwardOutput> {
+        let hidden = self.forward_hidden(input_ids, attention_mask, cache)?;
+        let logits = self.logits(&hidden)?;
+        Ok(ForwardOutput { logits, hidden })
+    }
+
+    /// The LM head: `(.., hidden) -> (.., vocab)`.
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        linear(hidden, &self.lm_head, None)
+    }
+
+    /// Final hidden states `(batch, seq, hidden)` without the LM head (a separate critic needs
+    /// only these).
+    pub fn forward_hidden(
+        &self,
+        input_ids: &Tensor,
+        attention_mask: Option<&Tensor>,
+        mut cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let cfg = &self.config;
+        let (b, t) = input_ids.dims2()?;
+        if t == 0 {
+            return Err(ModelError::Input("forward with an empty sequence".into()));
+        }
+        let past = cache.as_ref().map(|c| c.seq_len()).unwrap_or(0);
+        if let Some(c) = cache.as_ref() {
+            if c.layers.len() != cfg.num_hidden_layers {
+                return Err(ModelError::Input(format!(
+                    "KV cache has {} layers, model has {}",
+                    c.layers.len(),
+                    cfg.num_hidden_layers
+                )));
+            }
+        }
+        let total = past + t;
+        let mask: Option<Vec<Vec<f32>>> = match attention_mask {
+            None => None,
+            Some(m) => {
+                if m.dims() != [b, total] {
+                    return Err(ModelError::Input(format!(
+                        "attention_mask has shape {:?}, expected ({b}, {total}) = (batch, cached + new)",
+                        m.dims()
+                    )));
+                }
+                Some(m.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+            }
+        };
+        // Position ids and the additive attention bias, built on the host (small).
+        let mut pos = vec![0f32; b * t];
+        let bias_rows = if mask.is_some() { b } else { 1 };
+        let mut bias = vec![0f32; bias_rows * t * total];
+        for r in 0..bias_rows {
+            let row_mask = mask.as_ref().map(|m| &m[r]);
+            let mut count = 0usize;
+            let mut cum = Vec::with_capacity(total);
+            for k in 0..total {
+                if row_mask.map(|m| m[k] > 0.5).unwrap_or(true) {
+                    count += 1;
+                }
+                cum.push(count);
+            }
+            for j in 0..t {
+                let qpos = past + j;
+                pos[r * t + j] = cum[qpos].saturating_sub(1) as f32;
+                let brow = &mut bias[(r * t + j) * total..(r * t + j + 1) * total];
+                for (k, bv) in brow.iter_mut().enumerate() {
+                    let visible = k == qpos
+                        || (k < qpos && row_mask.map(|m| m[k] > 0.5).unwrap_or(true));
+                    if !visible {
+                        *bv = f32::NEG_INFINITY;
+                    }
+                }
+            }
+        }
+        if mask.is_none() {
+            for r in 1..b {
+                for j in 0..t {
+                    pos[r * t + j] = (past + j) as f32;
+                }
+            }
+            for j in 0..t {
+                pos[j] = (past + j) as f32;
+            }
+        }
+        let inv_freq = if cfg
+            .rope_scaling
+            .as_ref()
+            .is_some_and(|r| r.rope_type == "dynamic")
+        {
+            cfg.rope_inv_freq(total)
+        } else {
+            self.inv_freq.clone()
+        };
+        let half = inv_freq.len();
+        let mut cos = vec![0f32; b * t * half];
+        let mut sin = vec![0f32; b * t * half];
+        for (i, p) in pos.iter().enumerate() {
+            for (f, fr) in inv_freq.iter().enumerate() {
+                let a = p * fr;
+                cos[i * half + f] = a.cos();
+                sin[i * half + f] = a.sin();
+            }
+        }
+        let dev = &self.device;
+        let cos = Tensor::from_vec(cos, (b, t, half), dev)?.to_dtype(self.dtype)?;
+        let sin = Tensor::from_vec(sin, (b, t, half), dev)?.to_dtype(self.dtype)?;
+        let bias = Tensor::from_vec(bias, (bias_rows, 1, t, total), dev)?.to_dtype(self.dtype)?;
+
+        let nh = cfg.num_attention_heads;
+        let nkv = cfg.num_kv_heads();
+        let rep = nh / nkv;
+        let hd = cfg.head_dim();
+        let scale = 1.0 / (hd as f64).sqrt();
+        let eps = cfg.rms_norm_eps;
+
+        let ids = input_ids.flatten_all()?;
+        let mut h = self
+            .embed
+            .index_select(&ids, 0)?
+            .reshape((b, t, cfg.hidden_size))?;
+        for (li, layer) in self.layers.iter().enumerate() {
+            let x = ops::rms_norm(&h, &layer.in_norm, eps)?;
+            let q = linear(&x, &layer.q, layer.q_b.as_ref())?
+                .reshape((b, t, nh, hd))?
+                .transpose(1, 2)?;
+            let k = linear(&x, &layer.k, layer.k_b.as_ref())?
+                .reshape((b, t, nkv, hd))?
+                .transpose(1, 2)?;
+            let v = linear(&x, &layer.v, layer.v_b.as_ref())?
+                .reshape((b, t, nkv, hd))?
+                .transpose(1, 2)?
+                .contiguous()?;
+            let q = (ops::rope(&q, &cos, &sin)? * scale)?;
+            let k = ops::rope(&k, &cos, &sin)?;
+            let (k, v) = match cache.as_deref_mut() {
+                Some(c) => c.append(li, k, v)?,
+                None => (k, v),
+            };
+            // Grouped-query attention without copying K/V: fold the query heads that share
+            // a KV head into the row dimension.
+            let s = k.dim(2)?;
+            let qg = q.reshape((b, nkv, rep * t, hd))?;
+            let att = qg
+                .matmul(&k.t()?)?
+                .reshape((b, nh, t, s))?
+                .broadcast_add(&bias)?;
+            let att = ops::softmax_last_dim(&att)?;
+            let y = att
+                .reshape((b, nkv, rep * t, s))?
+                .matmul(&v)?
+                .reshape((b, nh, t, hd))?
+                .transpose(1, 2)?
+                .reshape((b, t, nh * hd))?;
+            let y = linear(&y, &layer.o, layer.o_b.as_ref())?;
+            h = (h + y)?;
+            let x = ops::rms_norm(&h, &layer.post_norm, eps)?;
+            let g = candle_nn::ops::silu(&linear(&x, &layer.gate, None)?)?;
+            let u = linear(&x, &layer.up, None)?;
+            let m = linear(&(g * u)?, &layer.down, None)?;
+            h = (h + m)?;
+        }
+        if let Some(c) = cache {
+            c.seq_len += t;
+        }
+        Ok(ops::rms_norm(&h, &self.norm, eps)?)
+    }
+
+    /// A new empty KV cache sized for this model.
+    pub fn new_cache(&self) -> KvCache {
+        KvCache::new(self.config.num_hidden_layers)
+    }
+
+    /// Per-token log-probabilities of `targets` under `logits` (`(b, t, vocab)`, `(b, t)`),
+    /// differentiable: the PPO ratio's numerator.
+    pub fn token_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+        let lp = candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)?;
+        Ok(lp
+            .gather(&targets.unsqueeze(D::Minus1)?, D::Minus1)?
+            .squeeze(D::Minus1)?)
+    }
+}
+
+/// A value head `hidden -> 1`: put it on the policy trunk (feed [`ForwardOutput::hidden`]) or
+/// on a separate critic [`CausalLm`] (feed its [`CausalLm::forward_hidden`]).
+pub struct ValueHead {
+    varmap: VarMap,
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl std::fmt::Debug for ValueHead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValueHead")
+            .field("hidden", &self.weight.dims())
+            .finish()
+    }
+}
+
+impl ValueHead {
+    /// A fresh head (zero weights: initial values are 0, the usual PPO start).
+    pub fn new(hidden: usize, dtype: DType, device: &Device) -> Result<Self> {
+        let w = Tensor::zeros((1, hidden), dtype, device)?;
+        let b = Tensor::zeros(1, dtype, device)?;
+        Self::from_tensors(w, b)
+    }
+
+    /// A head from given weight `(1, hidden)` and bias `(1)` (e.g. loaded from a checkpoint).
+    pub fn from_tensors(weight: Tensor, bias: Tensor) -> Result<Self> {
+        let varmap = VarMap::new();
+        let wv = Var::from_tensor(&weight)?;
+        let bv = Var::from_tensor(&bias)?;
+        let weight = wv.as_tensor().clone();
+        let bias = bv.as_tensor().clone();
+        {
+            let mut d = varmap
+                .data()
+                .lock()
+                .map_err(|_| ModelError::Input("VarMap lock poisoned".into()))?;
+            d.insert("v_head.weight".into(), wv);
+            d.insert("v_head.bias".into(), bv);
+        }
+        Ok(ValueHead {
+            varmap,
+            weight,
+            bias,
+        })
+    }
+
+    /// Values `(batch, seq)` from hidden states `(batch, seq, hidden)`.
+    pub fn forward(&self, hidden: &Tensor) -> Result<Tensor> {
+        let h = hidden.to_dtype(self.weight.dtype())?;
+        Ok(linear(&h, &self.weight, Some(&self.bias))?.squeeze(D::Minus1)?)
+    }
+
+    /// Its parameters (`v_head.weight`, `v_head.bias`).
+    pub fn varmap(&self) -> &VarMap {
+        &self.varmap
+    }
+}
