@@ -4,7 +4,8 @@
 //! Native execution stands in for the sandbox until the sandbox crate can run the same check.
 //! The test fails when the file is missing, when `python3` cannot be started, or when any
 //! solution fails any of its tests; the checker's report (problem id, test number, reason) is
-//! printed on failure.
+//! printed on failure. A second check makes sure the JSON is what `build_builtin.py` generates
+//! from the Python source of truth, so nobody edits the JSON by hand.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -75,4 +76,23 @@ fn builtin_file_is_a_nonempty_apps_plus_list() {
             "record {i}: inputs and outputs differ in length"
         );
     }
+}
+
+#[test]
+fn builtin_json_matches_its_python_source() {
+    let root = repo_root();
+    let builder = root.join("datasets/tools/build_builtin.py");
+    let output = Command::new("python3")
+        .arg(&builder)
+        .arg("--check")
+        .current_dir(&root)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", builder.display()));
+    assert!(
+        output.status.success(),
+        "datasets/builtin.json is not what build_builtin.py generates (edit the problems in \
+         datasets/tools/, then rerun the builder):\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
