@@ -1,0 +1,5 @@
+//! Integration tests of stepcoder-curriculum (one test binary, one module per concern).
+
+mod data;
+mod extraction;
+mod schedules;
