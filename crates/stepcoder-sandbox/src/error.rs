@@ -1,0 +1,40 @@
+use std::path::PathBuf;
+
+/// Failures of the sandbox itself (never of the program under test: those are outcomes).
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The shipped guest could not be decompressed.
+    #[error("cannot decompress the embedded guest (assets/guest.wasm.zst): {0}")]
+    Decompress(#[source] std::io::Error),
+    /// Setting up wasmtime (engine, linker, compilation) failed.
+    #[error("wasmtime setup failed while {context}: {message}")]
+    Engine { context: &'static str, message: String },
+    /// The compiled-guest cache could not be written (the sandbox still works without it).
+    #[error("cannot write the compiled-guest cache {path}: {source}")]
+    Cache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The guest failed in a way that is not the program's fault.
+    #[error("guest failure while {context}: {message}")]
+    Guest { context: &'static str, message: String },
+    /// A configuration value is out of range.
+    #[error("invalid sandbox configuration: {0}")]
+    Config(String),
+}
+
+impl SandboxError {
+    pub(crate) fn engine(context: &'static str, err: impl std::fmt::Display) -> Self {
+        SandboxError::Engine {
+            context,
+            message: format!("{err:#}"),
+        }
+    }
+}
+
+impl From<SandboxError> for stepcoder_core::CoreError {
+    fn from(e: SandboxError) -> Self {
+        stepcoder_core::CoreError::Executor(e.to_string())
+    }
+}

@@ -1,0 +1,691 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use stepcoder_core::{
+    CoreError, ExecReport, Executor, Outcome, Problem, ProblemKind, TestCase, TestReport,
+};
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::compare::{stdout_matches, values_match};
+use crate::{guest, SandboxError};
+
+mod bindings {
+    wasmtime::component::bindgen!({
+        path: "guest/wit",
+        world: "harness",
+    });
+}
+use bindings::{Harness, HarnessPre, TestResult, TestSpec};
+
+/// Longest `expected`/`got` text kept in a wrong-answer outcome.
+const MAX_SHOWN: usize = 1000;
+
+/// How each test's time limit is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TimeBudget {
+    /// Every test gets [`SandboxConfig::timeout`].
+    Fixed,
+    /// Each test gets `max(floor, factor x the canonical solution's time on it)`, capped at
+    /// [`SandboxConfig::timeout`]: a wrong program stuck in a loop costs little, while heavy
+    /// problems keep the time they need. The canonical solution is measured once per problem
+    /// (in this sandbox) and remembered.
+    Derived { factor: f64, floor_ms: u64 },
+}
+
+/// Limits and options of a [`Sandbox`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SandboxConfig {
+    /// Wall-clock limit per test (epoch interruption, 1 ms resolution).
+    pub timeout: Duration,
+    /// Optional deterministic budget of wasm fuel per test; enabling it costs 10-25%.
+    pub fuel: Option<u64>,
+    /// Cap on the guest's linear memory, in bytes.
+    pub memory_limit: usize,
+    /// Cap on stdout (and separately stderr) per test, in bytes.
+    pub output_limit: usize,
+    /// Run the contest import header (APPS+) before stdin and call-based programs.
+    pub import_header: bool,
+    /// Record executed lines.
+    pub coverage: bool,
+    pub budget: TimeBudget,
+    /// Where the compiled guest is cached; `None` compiles in memory every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            timeout: Duration::from_secs(10),
+            fuel: None,
+            memory_limit: 512 << 20,
+            output_limit: 8 << 20,
+            import_header: true,
+            coverage: true,
+            budget: TimeBudget::Fixed,
+            cache_dir: Some(guest::default_cache_dir()),
+        }
+    }
+}
+
+/// Status of one plain run ([`Sandbox::run`]), as the `stepcoder exec` command prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Ok,
+    RuntimeError,
+    Timeout,
+    MemoryLimit,
+    OutputLimit,
+    CompileError,
+}
+
+/// An error raised by the program: type, message and line in the program (when inside it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramError {
+    #[serde(rename = "type")]
+    pub error_type: String,
+    pub message: String,
+    pub line: Option<u32>,
+}
+
+/// The result of running one program once on one standard input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    pub status: RunStatus,
+    pub exit_code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub error: Option<ProgramError>,
+    pub executed_lines: Vec<u32>,
+    pub executable_lines: Vec<u32>,
+}
+
+/// Store state: WASI with nothing granted, and a memory limiter that remembers a refusal.
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+struct MemoryLimiter {
+    max: usize,
+    refused: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // Refusing (rather than trapping) makes `memory.grow` return -1, so CPython raises a
+        // clean `MemoryError` inside the program.
+        if desired > self.max {
+            self.refused = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 20)
+    }
+}
+
+/// One live instance with a program prepared in it.
+struct Live {
+    store: Store<State>,
+    harness: Harness,
+}
+
+/// What the first preparation of a program found.
+struct Prepared {
+    compile_error: Option<Outcome>,
+    executable_lines: Vec<u32>,
+}
+
+/// Runs Python programs inside WebAssembly: one engine and compiled guest shared by all
+/// threads, a fresh instance per program.
+pub struct Sandbox {
+    engine: Engine,
+    pre: HarnessPre<State>,
+    config: SandboxConfig,
+    ticker_stop: Arc<AtomicBool>,
+    budgets: Mutex<HashMap<String, Arc<Vec<Duration>>>>,
+    /// `STEPCODER_SANDBOX_DEBUG` set: the guest's raw stderr goes to ours.
+    debug_stderr: bool,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Epoch ticks per second (the timeout resolution).
+const TICKS_PER_S: u64 = 1000;
+
+impl Sandbox {
+    /// Builds the engine, loads (or compiles and caches) the guest and starts the epoch ticker.
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        if config.timeout.is_zero() {
+            return Err(SandboxError::Config("timeout must be positive".into()));
+        }
+        if config.memory_limit < 64 << 20 {
+            return Err(SandboxError::Config(format!(
+                "memory_limit {} bytes is below the 64 MiB the interpreter needs",
+                config.memory_limit
+            )));
+        }
+        let mut wcfg = Config::new();
+        wcfg.epoch_interruption(true)
+            .consume_fuel(config.fuel.is_some())
+            // Traps are outcomes here, not bugs: do not pay for wasm backtraces on each one.
+            .wasm_backtrace_max_frames(None);
+        let engine = Engine::new(&wcfg).map_err(|e| SandboxError::engine("creating the engine", e))?;
+        let component = guest::load_component(&engine, config.cache_dir.as_deref())?;
+        let mut linker: Linker<State> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+            .map_err(|e| SandboxError::engine("linking WASI", e))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| SandboxError::engine("pre-instantiating the guest", e))?;
+        let pre = HarnessPre::new(instance_pre)
+            .map_err(|e| SandboxError::engine("checking the guest's exports", e))?;
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        {
+            let engine = engine.clone();
+            let stop = ticker_stop.clone();
+            std::thread::Builder::new()
+                .name("stepcoder-epoch".into())
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(Duration::from_micros(1_000_000 / TICKS_PER_S));
+                        engine.increment_epoch();
+                    }
+                })
+                .map_err(|e| SandboxError::engine("starting the epoch ticker", e))?;
+        }
+        Ok(Sandbox {
+            engine,
+            pre,
+            config,
+            ticker_stop,
+            budgets: Mutex::new(HashMap::new()),
+            debug_stderr: std::env::var_os("STEPCODER_SANDBOX_DEBUG").is_some(),
+        })
+    }
+
+    /// The configuration this sandbox runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    fn instantiate(&self, deadline: Duration) -> Result<Live, Outcome> {
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        if self.debug_stderr {
+            // Harness failures print a Python traceback on the guest's own stderr.
+            builder.inherit_stderr();
+        }
+        let wasi = builder.build();
+        let mut store = Store::new(
+            &self.engine,
+            State {
+                wasi,
+                table: ResourceTable::new(),
+                limiter: MemoryLimiter {
+                    max: self.config.memory_limit,
+                    refused: false,
+                },
+            },
+        );
+        store.limiter(|s| &mut s.limiter);
+        // Start functions run wasm too: the deadline must be in place before instantiating.
+        self.arm(&mut store, deadline);
+        match self.pre.instantiate(&mut store) {
+            Ok(harness) => Ok(Live { store, harness }),
+            Err(e) => Err(classify_trap(&e, store.data().limiter.refused)),
+        }
+    }
+
+    fn arm(&self, store: &mut Store<State>, limit: Duration) {
+        let ticks = (limit.as_millis() as u64).max(1) * TICKS_PER_S / 1000;
+        store.set_epoch_deadline(ticks.max(1));
+        store.epoch_deadline_trap();
+        if let Some(fuel) = self.config.fuel {
+            // Cannot fail: fuel is enabled whenever `config.fuel` is set.
+            let _ = store.set_fuel(fuel);
+        }
+    }
+
+    /// Instantiates and prepares `program`; `Err` carries the outcome of a failed start.
+    fn start(&self, program: &str, header: bool) -> Result<(Live, Prepared), Outcome> {
+        let mut live = self.instantiate(self.config.timeout)?;
+        let cap = u32::try_from(self.config.output_limit).unwrap_or(u32::MAX);
+        self.arm(&mut live.store, self.config.timeout);
+        let p = match live
+            .harness
+            .call_prepare(&mut live.store, program, header, cap, cap)
+        {
+            Ok(p) => p,
+            Err(e) => return Err(classify_trap(&e, live.store.data().limiter.refused)),
+        };
+        let compile_error = (!p.error_type.is_empty()).then(|| Outcome::CompileError {
+            error_type: p.error_type.clone(),
+            message: p.message.clone(),
+            line: (p.line > 0).then_some(p.line),
+        });
+        Ok((
+            live,
+            Prepared {
+                compile_error,
+                executable_lines: p.executable_lines,
+            },
+        ))
+    }
+
+    /// Runs `program` once on `stdin` (no tests, no comparison): what `stepcoder exec` prints.
+    pub fn run(&self, program: &str, stdin: &str) -> Result<RunReport, SandboxError> {
+        let mut report = RunReport {
+            status: RunStatus::Ok,
+            exit_code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            error: None,
+            executed_lines: Vec::new(),
+            executable_lines: Vec::new(),
+        };
+        let (mut live, prepared) = match self.start(program, false) {
+            Ok(x) => x,
+            Err(outcome) => {
+                report.status = run_status(&outcome);
+                return Ok(report);
+            }
+        };
+        report.executable_lines = prepared.executable_lines;
+        if let Some(Outcome::CompileError {
+            error_type,
+            message,
+            line,
+        }) = prepared.compile_error
+        {
+            report.status = RunStatus::CompileError;
+            report.exit_code = 1;
+            report.error = Some(ProgramError {
+                error_type,
+                message,
+                line,
+            });
+            return Ok(report);
+        }
+        let spec = TestSpec {
+            mode: 4,
+            entry: String::new(),
+            class_name: String::new(),
+            stdin: stdin.to_string(),
+            args_json: String::new(),
+            code: String::new(),
+            setup: String::new(),
+            trace: self.config.coverage,
+        };
+        self.arm(&mut live.store, self.config.timeout);
+        match live.harness.call_run_test(&mut live.store, &spec) {
+            Ok(r) => {
+                report.exit_code = r.exit_code;
+                report.status = match r.status.as_str() {
+                    "ok" => RunStatus::Ok,
+                    "memory" => RunStatus::MemoryLimit,
+                    "output-limit" => RunStatus::OutputLimit,
+                    _ => RunStatus::RuntimeError,
+                };
+                if r.status == "exception" {
+                    report.exit_code = 1;
+                    report.error = Some(ProgramError {
+                        error_type: r.error_type,
+                        message: r.message,
+                        line: (r.line > 0).then_some(r.line),
+                    });
+                }
+                if report.status == RunStatus::MemoryLimit {
+                    report.exit_code = 1;
+                }
+                report.stdout = r.stdout;
+                report.stderr = r.stderr;
+                report.executed_lines = r.executed_lines;
+            }
+            Err(e) => {
+                let outcome = classify_trap(&e, live.store.data().limiter.refused);
+                report.status = run_status(&outcome);
+                report.exit_code = 1;
+                if let Outcome::RuntimeError {
+                    error_type,
+                    message,
+                    line,
+                } = outcome
+                {
+                    report.error = Some(ProgramError {
+                        error_type,
+                        message,
+                        line,
+                    });
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Per-test time limits for `problem` under this sandbox's [`TimeBudget`].
+    pub fn budgets(&self, problem: &Problem) -> Result<Arc<Vec<Duration>>, SandboxError> {
+        let n = problem.tests.len();
+        let TimeBudget::Derived { factor, floor_ms } = self.config.budget else {
+            return Ok(Arc::new(vec![self.config.timeout; n]));
+        };
+        let key = format!("{}\0{}", problem.id, problem.canonical_solution);
+        if let Some(b) = self.budgets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(b);
+        }
+        let full = vec![self.config.timeout; n];
+        let cost = if problem.canonical_solution.trim().is_empty() {
+            None
+        } else {
+            Some(self.execute_with(&problem.canonical_solution, problem, &full, false)?)
+        };
+        let floor = Duration::from_millis(floor_ms);
+        let budgets: Vec<Duration> = (0..n)
+            .map(|i| match cost.as_ref().and_then(|r| r.tests.get(i)) {
+                Some(t) if t.outcome.is_passed() => {
+                    let scaled = Duration::from_micros(t.duration_us).mul_f64(factor.max(1.0));
+                    scaled.max(floor).min(self.config.timeout)
+                }
+                // A canonical solution that fails this test tells nothing: full budget.
+                _ => self.config.timeout,
+            })
+            .collect();
+        let budgets = Arc::new(budgets);
+        if let Ok(mut m) = self.budgets.lock() {
+            m.insert(key, budgets.clone());
+        }
+        Ok(budgets)
+    }
+
+    fn execute_with(
+        &self,
+        program: &str,
+        problem: &Problem,
+        budgets: &[Duration],
+        coverage: bool,
+    ) -> Result<ExecReport, SandboxError> {
+        let header = self.config.import_header
+            && !matches!(problem.kind, ProblemKind::Assert { .. });
+        let (live, prepared) = match self.start(program, header) {
+            Ok(x) => x,
+            Err(outcome) => {
+                // The interpreter did not even start (should not happen with sane limits):
+                // every test gets that outcome.
+                let tests = problem
+                    .tests
+                    .iter()
+                    .map(|_| TestReport::new(outcome.clone()))
+                    .collect();
+                return Ok(ExecReport::from_tests(tests));
+            }
+        };
+        if let Some(ce) = prepared.compile_error {
+            return Ok(ExecReport::compile_failure(ce));
+        }
+        let mut live = Some(live);
+        let mut tests = Vec::with_capacity(problem.tests.len());
+        for (i, test) in problem.tests.iter().enumerate() {
+            let limit = budgets.get(i).copied().unwrap_or(self.config.timeout);
+            let mut inst = match live.take() {
+                Some(l) => l,
+                None => match self.start(program, header) {
+                    Ok((l, _)) => l,
+                    Err(outcome) => {
+                        tests.push(TestReport::new(outcome));
+                        continue;
+                    }
+                },
+            };
+            let spec = spec_for(problem, test, coverage);
+            self.arm(&mut inst.store, limit);
+            let t0 = Instant::now();
+            let result = inst.harness.call_run_test(&mut inst.store, &spec);
+            let duration_us = t0.elapsed().as_micros() as u64;
+            match result {
+                Ok(r) => {
+                    // After a MemoryError or a flood the heap is suspect: start afresh.
+                    let keep = r.status == "ok" || r.status == "exception" || r.status == "exit";
+                    let mut report = judge(problem, test, r);
+                    report.duration_us = duration_us;
+                    tests.push(report);
+                    if keep {
+                        live = Some(inst);
+                    }
+                }
+                Err(e) => {
+                    let outcome = classify_trap(&e, inst.store.data().limiter.refused);
+                    let mut report = TestReport::new(outcome);
+                    report.duration_us = duration_us;
+                    tests.push(report);
+                }
+            }
+        }
+        let mut report = ExecReport::from_tests(tests);
+        report.executable_lines = prepared.executable_lines;
+        Ok(report)
+    }
+
+    /// Runs `program` against every test of `problem`.
+    pub fn execute_program(
+        &self,
+        program: &str,
+        problem: &Problem,
+    ) -> Result<ExecReport, SandboxError> {
+        let budgets = self.budgets(problem)?;
+        self.execute_with(program, problem, &budgets, self.config.coverage)
+    }
+
+    /// Runs many programs on all cores (rayon); results come back in input order and a
+    /// panic in one job becomes that job's error, never the batch's.
+    pub fn execute_many(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
+        jobs.par_iter()
+            .map(|(program, problem)| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.execute_program(program, problem)
+                }))
+                .map_err(|_| CoreError::Executor(format!("panic while running problem {}", problem.id)))?
+                .map_err(CoreError::from)
+            })
+            .collect()
+    }
+}
+
+impl Executor for Sandbox {
+    fn execute(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
+        self.execute_program(program, problem).map_err(CoreError::from)
+    }
+
+    fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
+        self.execute_many(jobs)
+    }
+}
+
+fn spec_for(problem: &Problem, test: &TestCase, trace: bool) -> TestSpec {
+    let mut spec = TestSpec {
+        mode: 0,
+        entry: String::new(),
+        class_name: String::new(),
+        stdin: String::new(),
+        args_json: String::new(),
+        code: String::new(),
+        setup: problem.setup_code.clone(),
+        trace,
+    };
+    match test {
+        TestCase::Stdio { input, .. } => {
+            spec.stdin = input.clone();
+            if let ProblemKind::Stdio { entry: Some(e) } = &problem.kind {
+                spec.entry = e.clone();
+            }
+        }
+        TestCase::Call { args, .. } => {
+            spec.args_json = serde_json::Value::Array(args.clone()).to_string();
+            match &problem.kind {
+                ProblemKind::Method { class, name } => {
+                    spec.mode = 2;
+                    spec.class_name = class.clone();
+                    spec.entry = name.clone();
+                }
+                ProblemKind::Function { name } => {
+                    spec.mode = 1;
+                    spec.entry = name.clone();
+                }
+                ProblemKind::Stdio { entry } | ProblemKind::Assert { entry_point: entry } => {
+                    spec.mode = 1;
+                    spec.entry = entry.clone().unwrap_or_default();
+                }
+            }
+        }
+        TestCase::Assert { code } => {
+            spec.mode = 3;
+            spec.code = code.clone();
+        }
+    }
+    spec
+}
+
+fn shorten(s: &str) -> String {
+    if s.len() <= MAX_SHOWN {
+        return s.to_string();
+    }
+    let mut end = MAX_SHOWN;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &s[..end])
+}
+
+/// Turns the guest's result into an outcome, comparing outputs on this side.
+fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
+    let outcome = match r.status.as_str() {
+        "memory" => Outcome::MemoryLimit,
+        "output-limit" => Outcome::OutputLimit,
+        "exception" => Outcome::RuntimeError {
+            error_type: r.error_type.clone(),
+            message: r.message.clone(),
+            line: (r.line > 0).then_some(r.line),
+        },
+        "exit" => Outcome::RuntimeError {
+            error_type: "SystemExit".into(),
+            message: format!("exit code {}", r.exit_code),
+            line: None,
+        },
+        _ => match test {
+            TestCase::Stdio { expected, .. } => {
+                if stdout_matches(&r.stdout, expected, problem.atol) {
+                    Outcome::Passed
+                } else {
+                    Outcome::WrongAnswer {
+                        expected: shorten(expected),
+                        got: shorten(&r.stdout),
+                    }
+                }
+            }
+            TestCase::Call { expected, .. } => {
+                let got: Option<serde_json::Value> = serde_json::from_str(&r.result_json).ok();
+                if got
+                    .as_ref()
+                    .is_some_and(|g| values_match(g, expected, problem.atol))
+                {
+                    Outcome::Passed
+                } else {
+                    Outcome::WrongAnswer {
+                        expected: shorten(&expected.to_string()),
+                        got: shorten(&r.result_json),
+                    }
+                }
+            }
+            TestCase::Assert { .. } => Outcome::Passed,
+        },
+    };
+    TestReport {
+        outcome,
+        stdout: r.stdout,
+        stderr: r.stderr,
+        executed_lines: r.executed_lines,
+        duration_us: 0,
+    }
+}
+
+fn classify_trap(e: &wasmtime::Error, memory_refused: bool) -> Outcome {
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) | Some(Trap::OutOfFuel) => Outcome::Timeout,
+        Some(Trap::StackOverflow) => Outcome::RuntimeError {
+            error_type: "RecursionError".into(),
+            message: "stack overflow in the sandbox".into(),
+            line: None,
+        },
+        _ if memory_refused => Outcome::MemoryLimit,
+        _ => {
+            if let Some(exit) = e.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                return Outcome::RuntimeError {
+                    error_type: "SystemExit".into(),
+                    message: format!("exit code {}", exit.0),
+                    line: None,
+                };
+            }
+            Outcome::RuntimeError {
+                error_type: "Trap".into(),
+                message: shorten(&format!("{e:#}")),
+                line: None,
+            }
+        }
+    }
+}
+
+fn run_status(o: &Outcome) -> RunStatus {
+    match o {
+        Outcome::Timeout => RunStatus::Timeout,
+        Outcome::MemoryLimit => RunStatus::MemoryLimit,
+        Outcome::OutputLimit => RunStatus::OutputLimit,
+        Outcome::CompileError { .. } => RunStatus::CompileError,
+        _ => RunStatus::RuntimeError,
+    }
+}
