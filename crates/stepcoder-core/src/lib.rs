@@ -25,6 +25,7 @@
 mod error;
 mod exec;
 mod problem;
+pub mod prompt;
 mod traits;
 
 pub use error::{CoreError, RecordError};

@@ -1,0 +1,77 @@
+//! The task prompt shared by rollouts, evaluation and SFT, so that a model is trained and
+//! evaluated on exactly the same text.
+//!
+//! The user turn holds the instruction and the statement; the assistant turn is opened with
+//! a ```` ```python ```` fence followed by the curriculum prefix (CCCS's `x_p`), so the model
+//! continues code directly and ends it by closing the fence (a stop string) or with EOS.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Problem, ProblemKind};
+
+/// The fence that opens the assistant's answer; generation stops at the closing fence.
+pub const CODE_FENCE_OPEN: &str = "```python\n";
+/// Stop string for sampling: the closing fence.
+pub const CODE_FENCE_CLOSE: &str = "```";
+
+/// A prompt in chat form: apply the model's chat template to `system` + `user`, open the
+/// assistant turn, then append `assistant_start` verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodePrompt {
+    pub system: Option<String>,
+    pub user: String,
+    /// Text the assistant's answer starts with: the opening fence and the given prefix.
+    pub assistant_start: String,
+}
+
+/// How the program must behave, in words, for the kind of problem.
+fn io_instruction(problem: &Problem) -> String {
+    match &problem.kind {
+        ProblemKind::Stdio { entry: Some(name) } => format!(
+            "Read the input from standard input and print the answer to standard output. \
+             Put the solution inside the function `{name}()`, which is called with no arguments."
+        ),
+        ProblemKind::Stdio { entry: None } => {
+            "Read the input from standard input and print the answer to standard output.".into()
+        }
+        ProblemKind::Function { name } => {
+            format!("Write the function `{name}`; it is called with the arguments of each test and must return the answer.")
+        }
+        ProblemKind::Method { class, name } => format!(
+            "Write the class `{class}` with the method `{name}`; it is called as `{class}().{name}(...)` and must return the answer."
+        ),
+        ProblemKind::Assert {
+            entry_point: Some(name),
+        } => format!("Write the function `{name}`."),
+        ProblemKind::Assert { entry_point: None } => "Write the code.".into(),
+    }
+}
+
+/// Builds the prompt for `problem` with the curriculum `prefix` (empty for none).
+///
+/// ```
+/// use stepcoder_core::{prompt::code_prompt, Difficulty, Problem, ProblemKind, TestCase};
+/// let p = Problem {
+///     id: "sum".into(), source: "doc".into(), difficulty: Difficulty::Introductory,
+///     statement: "Print the sum of two integers.".into(), starter_code: String::new(),
+///     canonical_solution: "a, b = map(int, input().split())\nprint(a + b)\n".into(),
+///     kind: ProblemKind::Stdio { entry: None },
+///     tests: vec![TestCase::Stdio { input: "1 2\n".into(), expected: "3\n".into() }],
+///     setup_code: String::new(), atol: None, scope: None,
+/// };
+/// let prompt = code_prompt(&p, "a, b = map(int, input().split())\n");
+/// assert!(prompt.user.contains("Print the sum"));
+/// assert_eq!(prompt.assistant_start, "```python\na, b = map(int, input().split())\n");
+/// ```
+pub fn code_prompt(problem: &Problem, prefix: &str) -> CodePrompt {
+    let mut user = String::from("Solve the following programming task in Python 3. ");
+    user.push_str(&io_instruction(problem));
+    user.push_str(" Answer with one complete program in a ```python code block.\n\n");
+    user.push_str(problem.statement.trim_matches('\n'));
+    user.push('\n');
+    CodePrompt {
+        system: None,
+        user,
+        assistant_start: format!("{CODE_FENCE_OPEN}{prefix}"),
+    }
+}
