@@ -52,3 +52,19 @@ fn extraction_matches_published_scope_on_valid_350() {
         "{identical} identical"
     );
 }
+
+#[test]
+fn extraction_matches_published_scope_on_train_16() {
+    let Some(path) = crate::data::shared("apps_plus/train_16.json") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).expect("read train_16.json");
+    let records: Vec<serde_json::Value> = serde_json::from_str(&text).expect("a JSON list");
+    for (i, r) in records.iter().enumerate() {
+        let src = r["canonical_solution"]
+            .as_str()
+            .expect("canonical_solution");
+        let ours = extract_scopes(src).unwrap_or_else(|e| panic!("record {i}: {e}"));
+        assert_eq!(ours, published(r), "record {i}");
+    }
+}

@@ -3,3 +3,4 @@
 mod data;
 mod extraction;
 mod schedules;
+mod splits;
