@@ -248,10 +248,10 @@ fn resolve_lines(scan: &Scan, report: &ExecReport, n: usize) -> Vec<f32> {
         }
     }
     let mut prev = None;
-    for i in 0..own.len() {
-        match resolved[i] {
-            Some(_) => prev = resolved[i],
-            None => resolved[i] = prev,
+    for r in resolved.iter_mut() {
+        match *r {
+            Some(_) => prev = *r,
+            None => *r = prev,
         }
     }
     let stmt_mask = |i: usize| match resolved[i] {
