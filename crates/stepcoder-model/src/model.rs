@@ -574,7 +574,8 @@ impl CausalLm {
     pub fn token_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
         let lp = candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)?;
         Ok(lp
-            .gather(&targets.unsqueeze(D::Minus1)?, D::Minus1)?
+            .contiguous()?
+            .gather(&targets.contiguous()?.unsqueeze(D::Minus1)?, D::Minus1)?
             .squeeze(D::Minus1)?)
     }
 }

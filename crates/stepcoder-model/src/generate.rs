@@ -1,0 +1,289 @@
+//! Batched sampling with a KV cache: left padding, per-row stop, temperature / top-k / top-p,
+//! seeded per-row RNGs, and the log-probs and byte offsets of the sampled tokens.
+
+use crate::model::{CausalLm, KvCache};
+use crate::tokenizer::ModelTokenizer;
+use crate::{ModelError, Result};
+use candle_core::{DType, Tensor, D};
+use rand::{Rng, SeedableRng};
+
+/// How to sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplingConfig {
+    pub max_new_tokens: usize,
+    /// 0 means greedy (argmax).
+    pub temperature: f32,
+    /// Nucleus sampling: keep the smallest set of tokens with this much mass (1.0 = off).
+    pub top_p: f32,
+    /// Keep only the k most likely tokens (0 = off).
+    pub top_k: usize,
+    /// Row `i` uses an RNG seeded from `(seed, i)`: a row's sample does not depend on the
+    /// other rows in the batch.
+    pub seed: u64,
+    /// Ids that end a row (the tokenizer's EOS ids when empty and a tokenizer is given).
+    pub eos_ids: Vec<u32>,
+    /// A row also stops once its decoded text contains one of these.
+    pub stop_strings: Vec<String>,
+}
+
+impl Default for SamplingConfig {
+    fn default() -> Self {
+        SamplingConfig {
+            max_new_tokens: 128,
+            temperature: 1.0,
+            top_p: 1.0,
+            top_k: 0,
+            seed: 0,
+            eos_ids: Vec::new(),
+            stop_strings: Vec::new(),
+        }
+    }
+}
+
+impl SamplingConfig {
+    pub fn greedy(max_new_tokens: usize) -> Self {
+        SamplingConfig {
+            max_new_tokens,
+            temperature: 0.0,
+            ..Default::default()
+        }
+    }
+}
+
+/// Why a row stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FinishReason {
+    /// An EOS id was sampled (it is the last entry of `token_ids`).
+    Eos,
+    /// The text contains this stop string (it starts at `Completion::stop_at`).
+    StopString(String),
+    /// `max_new_tokens` reached.
+    Length,
+}
+
+/// One sampled completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    /// The prompt's ids (unpadded).
+    pub prompt_ids: Vec<u32>,
+    /// The sampled ids, EOS included when it was sampled.
+    pub token_ids: Vec<u32>,
+    /// `log p(token)` under the sampling distribution before truncation: `logits / T` for
+    /// T > 0, the raw logits for greedy.
+    pub logprobs: Vec<f32>,
+    /// The completion text (special tokens skipped); empty without a tokenizer.
+    pub text: String,
+    /// Byte range of each token in `text` (see `ModelTokenizer::decode_with_offsets`).
+    pub token_offsets: Vec<(usize, usize)>,
+    pub finish: FinishReason,
+    /// Byte offset in `text` where the stop string begins, if one stopped the row.
+    pub stop_at: Option<usize>,
+}
+
+/// Per-row token choice from logits.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    temperature: f32,
+    top_p: f32,
+    top_k: usize,
+    rngs: Vec<rand::rngs::StdRng>,
+}
+
+impl Sampler {
+    pub fn new(cfg: &SamplingConfig, rows: usize) -> Self {
+        let rngs = (0..rows)
+            .map(|r| {
+                rand::rngs::StdRng::seed_from_u64(
+                    cfg.seed ^ (r as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                )
+            })
+            .collect();
+        Sampler {
+            temperature: cfg.temperature,
+            top_p: cfg.top_p,
+            top_k: cfg.top_k,
+            rngs,
+        }
+    }
+
+    /// Choose a token for `row` from its logits; returns `(token, logprob)`.
+    pub fn sample(&mut self, row: usize, logits: &[f32]) -> Result<(u32, f32)> {
+        if logits.is_empty() {
+            return Err(ModelError::Input("empty logits".into()));
+        }
+        let t = if self.temperature > 0.0 { self.temperature } else { 1.0 };
+        let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let lse = m / t
+            + logits
+                .iter()
+                .map(|l| ((l - m) / t).exp())
+                .sum::<f32>()
+                .ln();
+        let logprob = |i: usize| logits[i] / t - lse;
+        if self.temperature <= 0.0 {
+            let mut best = 0;
+            for (i, l) in logits.iter().enumerate() {
+                if *l > logits[best] {
+                    best = i;
+                }
+            }
+            return Ok((best as u32, logprob(best)));
+        }
+        let mut idx: Vec<usize> = (0..logits.len()).collect();
+        idx.sort_unstable_by(|a, b| logits[*b].total_cmp(&logits[*a]));
+        let mut keep = idx.len();
+        if self.top_k > 0 {
+            keep = keep.min(self.top_k);
+        }
+        let probs: Vec<f32> = idx[..keep].iter().map(|&i| logprob(i).exp()).collect();
+        if self.top_p < 1.0 {
+            let mut cum = 0.0;
+            for (n, p) in probs.iter().enumerate() {
+                cum += p;
+                if cum >= self.top_p {
+                    keep = n + 1;
+                    break;
+                }
+            }
+        }
+        let total: f32 = probs[..keep].iter().sum();
+        let rng = self
+            .rngs
+            .get_mut(row)
+            .ok_or_else(|| ModelError::Input(format!("sampler has no row {row}")))?;
+        let mut u = rng.random::<f32>() * total;
+        let mut choice = idx[keep - 1];
+        for (n, p) in probs[..keep].iter().enumerate() {
+            if u < *p {
+                choice = idx[n];
+                break;
+            }
+            u -= p;
+        }
+        Ok((choice as u32, logprob(choice)))
+    }
+}
+
+/// Left-pad prompts: returns `(ids (b, L), mask (b, L))`.
+pub fn left_pad(prompts: &[Vec<u32>], pad_id: u32) -> Result<(Vec<u32>, Vec<u32>, usize)> {
+    let len = prompts.iter().map(|p| p.len()).max().unwrap_or(0);
+    if len == 0 || prompts.iter().any(|p| p.is_empty()) {
+        return Err(ModelError::Input("every prompt needs at least one token".into()));
+    }
+    let mut ids = Vec::with_capacity(prompts.len() * len);
+    let mut mask = Vec::with_capacity(prompts.len() * len);
+    for p in prompts {
+        let pad = len - p.len();
+        ids.extend(std::iter::repeat_n(pad_id, pad));
+        mask.extend(std::iter::repeat_n(0u32, pad));
+        ids.extend_from_slice(p);
+        mask.extend(std::iter::repeat_n(1u32, p.len()));
+    }
+    Ok((ids, mask, len))
+}
+
+/// Sample completions for a batch of tokenized prompts (left-padded together, one KV cache).
+///
+/// With a tokenizer, texts, offsets and stop strings are filled in; without one, only ids and
+/// log-probs (and EOS from `cfg.eos_ids`).
+pub fn generate(
+    model: &CausalLm,
+    tokenizer: Option<&ModelTokenizer>,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+) -> Result<Vec<Completion>> {
+    let b = prompts.len();
+    if b == 0 {
+        return Ok(Vec::new());
+    }
+    let eos: Vec<u32> = if cfg.eos_ids.is_empty() {
+        tokenizer.map(|t| t.eos_ids.clone()).unwrap_or_default()
+    } else {
+        cfg.eos_ids.clone()
+    };
+    let pad_id = tokenizer
+        .map(|t| t.pad_id)
+        .or_else(|| eos.first().copied())
+        .unwrap_or(0);
+    let dev = model.device();
+    let (ids, mut mask, len) = left_pad(prompts, pad_id)?;
+    let mut cache: KvCache = model.new_cache();
+    let mut sampler = Sampler::new(cfg, b);
+    let mut out: Vec<Completion> = prompts
+        .iter()
+        .map(|p| Completion {
+            prompt_ids: p.clone(),
+            token_ids: Vec::new(),
+            logprobs: Vec::new(),
+            text: String::new(),
+            token_offsets: Vec::new(),
+            finish: FinishReason::Length,
+            stop_at: None,
+        })
+        .collect();
+    let mut done = vec![false; b];
+    let mut input = Tensor::from_vec(ids, (b, len), dev)?;
+    let mut total = len;
+    for _step in 0..cfg.max_new_tokens {
+        let mask_t = Tensor::from_vec(mask.clone(), (b, total), dev)?;
+        let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
+        let t = hidden.dim(1)?;
+        let last = hidden.narrow(1, t - 1, 1)?;
+        let logits = model
+            .logits(&last)?
+            .squeeze(1)?
+            .to_dtype(DType::F32)?
+            .to_vec2::<f32>()?;
+        let mut next = vec![pad_id; b];
+        for r in 0..b {
+            if done[r] {
+                continue;
+            }
+            let (tok, lp) = sampler.sample(r, &logits[r])?;
+            next[r] = tok;
+            let c = &mut out[r];
+            c.token_ids.push(tok);
+            c.logprobs.push(lp);
+            if eos.contains(&tok) {
+                c.finish = FinishReason::Eos;
+                done[r] = true;
+            } else if let (Some(tk), false) = (tokenizer, cfg.stop_strings.is_empty()) {
+                // Only the tail can contain a new match: decode a window of recent tokens.
+                let window = c.token_ids.len().min(16 + cfg.stop_strings.iter().map(|s| s.len()).max().unwrap_or(0));
+                let tail = tk.decode(&c.token_ids[c.token_ids.len() - window..], true)?;
+                if let Some(s) = cfg.stop_strings.iter().find(|s| tail.contains(s.as_str())) {
+                    c.finish = FinishReason::StopString(s.clone());
+                    done[r] = true;
+                }
+            }
+        }
+        if done.iter().all(|d| *d) {
+            break;
+        }
+        // Rows already done keep feeding padding that nothing attends to.
+        let mut new_mask = Vec::with_capacity(b * (total + 1));
+        for r in 0..b {
+            new_mask.extend_from_slice(&mask[r * total..(r + 1) * total]);
+            new_mask.push(if done[r] { 0 } else { 1 });
+        }
+        mask = new_mask;
+        total += 1;
+        input = Tensor::from_vec(next, (b, 1), dev)?;
+    }
+    if let Some(tk) = tokenizer {
+        for c in out.iter_mut() {
+            let (text, offsets) = tk.decode_with_offsets(&c.token_ids)?;
+            if let FinishReason::StopString(s) = &c.finish {
+                c.stop_at = text.find(s.as_str());
+            }
+            c.text = text;
+            c.token_offsets = offsets;
+        }
+    }
+    Ok(out)
+}
+
+/// Argmax token ids of `(b, t, vocab)` logits (the reference greedy decoding is tested against).
+pub fn argmax_last_dim(logits: &Tensor) -> Result<Tensor> {
+    Ok(logits.to_dtype(DType::F32)?.argmax(D::Minus1)?)
+}

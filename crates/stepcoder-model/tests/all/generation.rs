@@ -1,0 +1,132 @@
+//! Sampling: greedy equals argmax of a full forward; batched equals one-by-one; stops; offsets.
+
+use crate::common::*;
+use stepcoder_model::candle::{DType, Device, Tensor};
+use stepcoder_model::{generate, CausalLm, FinishReason, SamplingConfig};
+
+fn model() -> (CausalLm, stepcoder_model::ModelTokenizer) {
+    let cfg = tiny_config();
+    let tok = tiny_tokenizer(&cfg);
+    (CausalLm::random(cfg, DType::F32, &Device::Cpu, 11).unwrap(), tok)
+}
+
+#[test]
+fn greedy_equals_argmax_of_full_forward() {
+    let (m, tok) = model();
+    let prompt = tok.encode("the cat", false).unwrap();
+    let cfg = SamplingConfig {
+        eos_ids: vec![u32::MAX], // never stop early: compare all steps
+        ..SamplingConfig::greedy(12)
+    };
+    let out = generate(&m, Some(&tok), std::slice::from_ref(&prompt), &cfg).unwrap();
+    let c = &out[0];
+    assert_eq!(c.token_ids.len(), 12);
+    assert_eq!(c.finish, FinishReason::Length);
+    // Re-run the whole sequence without cache: each sampled token is the argmax at its step,
+    // and its log-prob is the full forward's log-softmax there.
+    let mut all = prompt.clone();
+    all.extend(&c.token_ids);
+    let ids = Tensor::new(all.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+    let logits = m.forward(&ids, None, None).unwrap().logits.squeeze(0).unwrap();
+    let lsm = stepcoder_model::candle_nn::ops::log_softmax(&logits, 1).unwrap();
+    let argmax: Vec<u32> = logits.argmax(1).unwrap().to_vec1().unwrap();
+    for (i, tokid) in c.token_ids.iter().enumerate() {
+        let pos = prompt.len() - 1 + i;
+        assert_eq!(argmax[pos], *tokid, "step {i}");
+        let lp: f32 = lsm.get(pos).unwrap().get(*tokid as usize).unwrap().to_scalar().unwrap();
+        assert!((lp - c.logprobs[i]).abs() < 1e-4, "step {i}: {lp} vs {}", c.logprobs[i]);
+    }
+}
+
+#[test]
+fn batched_equals_one_by_one_greedy_and_sampled() {
+    let (m, tok) = model();
+    let prompts: Vec<Vec<u32>> = ["a", "the quick brown fox", "hello there"]
+        .iter()
+        .map(|p| tok.encode(p, false).unwrap())
+        .collect();
+    for cfg in [
+        SamplingConfig::greedy(8),
+        SamplingConfig {
+            max_new_tokens: 8,
+            temperature: 0.9,
+            top_k: 50,
+            top_p: 0.95,
+            seed: 42,
+            ..Default::default()
+        },
+    ] {
+        let batched = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+        for (i, p) in prompts.iter().enumerate() {
+            // Row i's RNG is seeded from (seed, i): run it alone with the same row index.
+            let mut alone_prompts = vec![vec![0u32]; i];
+            alone_prompts.push(p.clone());
+            let alone = generate(&m, Some(&tok), &alone_prompts, &cfg).unwrap();
+            assert_eq!(batched[i].token_ids, alone[i].token_ids, "row {i}, cfg {cfg:?}");
+            for (a, b) in batched[i].logprobs.iter().zip(&alone[i].logprobs) {
+                assert!((a - b).abs() < 1e-3);
+            }
+        }
+        // Same seed, same output; token log-probs are finite and <= 0.
+        let again = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+        assert_eq!(batched, again);
+        assert!(batched.iter().flat_map(|c| &c.logprobs).all(|l| l.is_finite() && *l <= 1e-6));
+    }
+}
+
+#[test]
+fn stops_per_row_on_eos_and_stop_strings_with_offsets() {
+    let (m, tok) = model();
+    let prompt = tok.encode("x", false).unwrap();
+    // Learn what greedy produces, then declare its 3rd token EOS and its text a stop string.
+    let free = generate(
+        &m,
+        Some(&tok),
+        std::slice::from_ref(&prompt),
+        &SamplingConfig { eos_ids: vec![u32::MAX], ..SamplingConfig::greedy(6) },
+    )
+    .unwrap();
+    let toks = &free[0].token_ids;
+    let eos = toks[2];
+    let first = toks.iter().position(|t| *t == eos).unwrap();
+    let cfg = SamplingConfig { eos_ids: vec![eos], ..SamplingConfig::greedy(6) };
+    let out = generate(&m, Some(&tok), &[prompt.clone(), vec![1, 2, 3]], &cfg).unwrap();
+    assert_eq!(out[0].finish, FinishReason::Eos);
+    assert_eq!(out[0].token_ids, toks[..=first].to_vec());
+
+    // Offsets: concatenating each token's range reproduces the text, ranges are monotone.
+    let c = &free[0];
+    assert_eq!(c.token_offsets.len(), c.token_ids.len());
+    let mut end = 0;
+    for (s, e) in &c.token_offsets {
+        assert!(*s <= *e && *s <= end.max(*s) && *e <= c.text.len());
+        end = *e;
+    }
+    assert_eq!(end, c.text.len());
+    assert_eq!(c.text, tok.decode(&c.token_ids, true).unwrap());
+
+    if !c.text.is_empty() {
+        let stop: String = c.text.chars().take(1).collect();
+        let cfg = SamplingConfig {
+            eos_ids: vec![u32::MAX],
+            stop_strings: vec![stop.clone()],
+            ..SamplingConfig::greedy(6)
+        };
+        let out = generate(&m, Some(&tok), std::slice::from_ref(&prompt), &cfg).unwrap();
+        assert_eq!(out[0].finish, FinishReason::StopString(stop));
+        assert_eq!(out[0].stop_at, Some(0));
+        assert!(out[0].token_ids.len() <= c.token_ids.len());
+    }
+}
+
+#[test]
+fn chat_template_and_plain_fallback() {
+    let (_, mut tok) = model();
+    let msgs = [stepcoder_model::ChatMessage::user("hi")];
+    let s = tok.apply_chat_template(&msgs, true).unwrap();
+    assert_eq!(s, "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    let ids = tok.encode_chat_prompt("hi").unwrap();
+    assert_eq!(ids[0], 258, "the special token is matched whole");
+    tok.chat_template = None;
+    assert_eq!(tok.apply_chat_template(&msgs, true).unwrap(), "user: hi\nassistant:");
+}

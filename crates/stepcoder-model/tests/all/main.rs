@@ -1,0 +1,6 @@
+//! Integration tests of stepcoder-model (one test binary, modules per concern).
+
+mod common;
+mod generation;
+mod io;
+mod training;
