@@ -18,8 +18,8 @@ use crate::lines::LineTable;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FenceMode {
-    /// `Continuation` when there is a curriculum prefix, `Standalone` otherwise.
-    #[default]
+    /// `Continuation` when there is a curriculum prefix, `Standalone` otherwise: for prompts
+    /// that do not open a code block themselves.
     Auto,
     /// The completion stands alone and may hold prose and markdown code blocks. With fences,
     /// the code is the body of the first block tagged `python`/`py`/`python3`/`py3`, else of
@@ -29,8 +29,12 @@ pub enum FenceMode {
     /// prose) ends the code, as in `Continuation`. Without fences the whole completion is the code: prose without fences
     /// cannot be told from code reliably, and the executor then reports the syntax error.
     Standalone,
-    /// The completion starts inside code (the prompt ended with an opening fence or with the
-    /// curriculum prefix): the code runs to the first fence line, or to the end.
+    /// The completion starts inside code: the code runs to the first fence line, or to the
+    /// end. The default, because the project's prompt
+    /// (`stepcoder_core::prompt::code_prompt`) opens the assistant turn with a python fence
+    /// and the curriculum prefix. One exception: a completion that starts by opening a fence
+    /// again (a fence with a language tag, only whitespace before it) is read as `Standalone`.
+    #[default]
     Continuation,
     /// The whole completion is code; fences are not looked at.
     Raw,
@@ -103,7 +107,8 @@ pub fn code_range(completion: &str, mode: FenceMode, has_prefix: bool) -> Range<
     let lone_closer = first.info.is_empty()
         && !completion[..first.start].trim().is_empty()
         && !fs[1..].iter().any(|f| closes(first, f));
-    if mode == FenceMode::Continuation || lone_closer {
+    let reopened = !first.info.is_empty() && completion[..first.start].trim().is_empty();
+    if (mode == FenceMode::Continuation && !reopened) || lone_closer {
         return 0..first.start;
     }
     // Pair openers with closers: same marker, at least as long, no info string.
@@ -237,6 +242,8 @@ mod tests {
 
     #[test]
     fn continuation_stops_at_first_fence() {
+        let c = "```python\nx = 1\n```\n";
+        assert_eq!(code(c, FenceMode::Continuation, false), "x = 1\n");
         let c = "    return x\n```\nThis returns x.";
         assert_eq!(code(c, FenceMode::Auto, true), "    return x\n");
         // A lone closer after code also means continuation when standing alone.
@@ -248,6 +255,7 @@ mod tests {
     fn no_fences_is_all_code() {
         let c = "print(1)\n";
         assert_eq!(code(c, FenceMode::Auto, false), c);
+        assert_eq!(code(c, FenceMode::default(), false), c);
         assert_eq!(code("", FenceMode::Auto, true), "");
     }
 

@@ -27,14 +27,16 @@
 //! | `else:` / `try:` / `finally:` / docstring / decorator with no code | mask of the next statement that can run (the clause it opens) |
 //! | continuation lines of a multi-line statement | one unit: 1 if any of its lines ran, else 0 |
 //! | curriculum prefix | its lines count: completion byte `b` is program byte `prefix.len() + b - code_start`; the prefix has no tokens |
+//! | where the code is | [`FenceMode::Continuation`] (default): the prompt opened the fence, the code runs to the first fence line; `Standalone` finds the python block among prose |
 //! | prose, markdown fences, text after the code, EOS (zero-width) | not program text: [`Outside::Keep`] (default, mask 1) or [`Outside::Mask`] |
 //! | value loss | not this crate's business: the mask is meant for the policy loss only |
 //!
 //! ## Worked example: an untaken branch
-//! The policy answered with prose and a fenced program; one unit test feeds `5` on stdin, so the
-//! `x < 0` branch never runs. The report below is what the sandbox returns for this program
-//! (Python's line events and its code objects' line tables); tests build reports by hand so they
-//! need no sandbox.
+//! The project's prompt opens the answer with ```` ```python\n ```` (see
+//! `stepcoder_core::prompt`), so the policy writes code, closes the fence, and may add prose.
+//! One unit test feeds `5` on stdin, so the `x < 0` branch never runs. The report below is what
+//! the sandbox returns for this program (Python's line events and its code objects' line
+//! tables); tests build reports by hand so they need no sandbox.
 //!
 //! ```text
 //! line  executable  executed  mask  code
@@ -51,13 +53,13 @@
 //! use stepcoder_core::{CompletionSpan, ExecReport, Outcome, TestReport, TokenMasker};
 //! use stepcoder_fgo::{CoverageMask, FenceMode, FullMask, Program};
 //!
-//! let completion = "Here is my solution:\n```python\ndef sign(x):\n    if x < 0:\n        \
-//!     return \"negative\"\n    else:\n        return \"non-negative\"\n\n\
-//!     print(sign(int(input())))\n```\nIt prints the sign.";
+//! let completion = "def sign(x):\n    if x < 0:\n        return \"negative\"\n    else:\n        \
+//!     return \"non-negative\"\n\nprint(sign(int(input())))\n```\nIt prints the sign.";
 //!
-//! // What the executor runs: the fenced code (no curriculum prefix here).
-//! let program = Program::extract("", completion, FenceMode::Auto);
+//! // What the executor runs: the code up to the closing fence (no curriculum prefix here).
+//! let program = Program::extract("", completion, FenceMode::Continuation);
 //! assert!(program.text().starts_with("def sign(x):\n"));
+//! assert!(program.text().ends_with("print(sign(int(input())))\n"));
 //! assert_eq!(program.line_count(), 8); // 7 lines and the empty one after the last newline
 //!
 //! // A toy tokenizer: words, runs of spaces, and single other characters.
@@ -94,8 +96,7 @@
 //!     .map(|(&(s, e), _)| &completion[s..e])
 //!     .collect();
 //! assert_eq!(masked, "        return \"negative\"\n");
-//! // ...while the prose and fences around the code stay in the loss.
-//! assert_eq!(mask[0], 1.0);
+//! // ...while the fence and the prose after the code stay in the loss.
 //! assert_eq!(*mask.last().unwrap(), 1.0);
 //!
 //! // Vanilla PPO keeps everything.

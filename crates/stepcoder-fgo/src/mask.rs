@@ -106,7 +106,7 @@ pub struct Explanation {
 }
 
 impl CoverageMask {
-    /// Masks with the default policies ([`FenceMode::Auto`], [`NoCoverage::KeepAll`],
+    /// Masks with the default policies ([`FenceMode::Continuation`], [`NoCoverage::KeepAll`],
     /// [`Outside::Keep`]).
     pub fn new() -> Self {
         CoverageMask::default()

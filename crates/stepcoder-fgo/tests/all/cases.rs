@@ -317,10 +317,14 @@ fn prose_fences_and_eos_follow_the_outside_policy() {
         token_offsets: &offsets,
         prefix: "",
     };
-    let keep = CoverageMask::default().explain(&span, &r).unwrap();
+    let standalone = CoverageMask {
+        fence: FenceMode::Standalone,
+        ..CoverageMask::default()
+    };
+    let keep = standalone.explain(&span, &r).unwrap();
     let drop = CoverageMask {
         outside: Outside::Mask,
-        ..CoverageMask::default()
+        ..standalone
     }
     .explain(&span, &r)
     .unwrap();
@@ -402,4 +406,22 @@ fn config_round_trips_through_serde() {
     assert_eq!(back, c);
     let d: CoverageMask = serde_json::from_str("{}").unwrap();
     assert_eq!(d, CoverageMask::default());
+}
+
+#[test]
+fn default_reads_the_project_prompt_format() {
+    // The prompt opened the fence; the model wrote code, closed it, and showed an example.
+    let text = "x = int(input())\nif x:\n    print(x)\n```\nExample:\n```\n1\n```\n";
+    let r = report(&[1, 2], &[1, 2, 3]);
+    let offsets = word_tokens(text);
+    let span = CompletionSpan {
+        text,
+        token_offsets: &offsets,
+        prefix: "",
+    };
+    let e = CoverageMask::default().explain(&span, &r).unwrap();
+    assert_eq!(e.program.text(), "x = int(input())\nif x:\n    print(x)\n");
+    let w = masked_words(&CoverageMask::default(), "", text, &offsets, &r);
+    assert_eq!(mask_of(&w, "print"), 0.0);
+    assert_eq!(mask_of(&w, "Example"), 1.0);
 }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use stepcoder_core::{CompletionSpan, ExecReport, Outcome, TokenMasker};
-use stepcoder_fgo::{CoverageMask, FenceMode, FullMask, Program};
+use stepcoder_fgo::{CoverageMask, FenceMode, FullMask, NoCoverage, Outside, Program};
 
 use crate::report;
 
@@ -22,6 +22,13 @@ const STMTS: &[&str] = &[
     "n = len(s) // 2 \\\n    + 1",
 ];
 const HEADERS: &[&str] = &["else:", "try:", "finally:"];
+
+/// The generated completions stand alone (prose and fences) unless a prefix is given.
+const AUTO: CoverageMask = CoverageMask {
+    fence: FenceMode::Auto,
+    no_coverage: NoCoverage::KeepAll,
+    outside: Outside::Keep,
+};
 
 #[derive(Debug, Clone)]
 enum Line {
@@ -160,8 +167,12 @@ proptest! {
         let program = Program::extract(prefix, &text, FenceMode::Auto);
         prop_assert_eq!(program.text(), case.program.as_str());
 
-        let mask = CoverageMask::default().mask(&span, &r);
+        let mask = AUTO.mask(&span, &r);
         prop_assert_eq!(mask.len(), offsets.len());
+        if case.wrap == 0 || case.prefix_len > 0 {
+            // The project's prompt format: the default masker reads it the same way.
+            prop_assert_eq!(&CoverageMask::default().mask(&span, &r), &mask);
+        }
         prop_assert!(FullMask.mask(&span, &r).iter().all(|&m| m == 1.0));
         prop_assert_eq!(FullMask.mask(&span, &r).len(), offsets.len());
 
@@ -205,7 +216,7 @@ proptest! {
             line: None,
         });
         let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix };
-        let mask = CoverageMask::default().mask(&span, &r);
+        let mask = AUTO.mask(&span, &r);
         prop_assert_eq!(mask, vec![1.0; offsets.len()]);
     }
 }
