@@ -148,6 +148,23 @@ def _open(file, mode="r", *args, **kwargs):
     return _real_open(file, mode, *args, **kwargs)
 
 
+_real_sleep = time.sleep
+
+
+def _sleep(secs):
+    # A host-side sleep is not interruptible by the epoch deadline: sleep in short slices
+    # so that a timeout still stops the program.
+    if secs < 0:
+        raise ValueError("sleep length must be non-negative")
+    end = time.monotonic() + secs
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        _real_sleep(min(left, 0.002))
+
+
+time.sleep = _sleep
 os._exit = _hard_exit
 os.write = _os_write
 os.read = _os_read
