@@ -1,0 +1,166 @@
+//! Advantage estimators behind one trait: GAE with a critic (via the fused kernel) and the
+//! critic-free group baseline (GRPO-style, over the n samples of one problem).
+
+use candle_core::{DType, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::{PpoError, Result};
+
+/// What an estimator sees for one batch of rollouts, all `[B, T]` over response tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct AdvantageInput<'a> {
+    /// Per-token rewards: the KL penalty on every token plus the outcome reward on the last.
+    pub token_rewards: &'a Tensor,
+    /// The critic's values at sampling time (`None` for critic-free estimators).
+    pub values: Option<&'a Tensor>,
+    /// 1 on response tokens, 0 on padding.
+    pub mask: &'a Tensor,
+    /// Which group (problem) each row belongs to: rows with the same id are the n samples
+    /// of one problem.
+    pub groups: &'a [usize],
+}
+
+/// Advantages for the policy loss and, with a critic, the value targets.
+#[derive(Debug, Clone)]
+pub struct Advantages {
+    pub advantages: Tensor,
+    pub returns: Option<Tensor>,
+}
+
+/// Turns rewards (and values) into per-token advantages.
+pub trait AdvantageEstimator: Send + Sync {
+    /// Whether the estimator needs the critic's values (and trains a critic).
+    fn needs_critic(&self) -> bool;
+    fn estimate(&self, input: &AdvantageInput<'_>) -> Result<Advantages>;
+}
+
+/// Normalizes `x` over the tokens where `mask > 0` to mean 0 and standard deviation 1.
+pub fn whiten(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    let n = mask.sum_all()?.to_scalar::<f32>()? as f64;
+    if n < 2.0 {
+        return Ok((x * mask)?);
+    }
+    let mean = ((x * mask)?.sum_all()?.to_scalar::<f32>()? as f64) / n;
+    let centered = ((x - mean)? * mask)?;
+    let var = centered.sqr()?.sum_all()?.to_scalar::<f32>()? as f64 / n;
+    Ok((centered / (var.sqrt() + 1e-8))?)
+}
+
+/// Generalized advantage estimation (Schulman et al. 2016) on the fused kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Gae {
+    pub gamma: f32,
+    pub lambda: f32,
+    /// Whiten the advantages over the batch's response tokens (returns are not whitened).
+    pub whiten: bool,
+}
+
+impl Default for Gae {
+    /// gamma 1.0, lambda 0.95: the settings of StepCoder's public relatives.
+    fn default() -> Self {
+        Gae {
+            gamma: 1.0,
+            lambda: 0.95,
+            whiten: true,
+        }
+    }
+}
+
+impl AdvantageEstimator for Gae {
+    fn needs_critic(&self) -> bool {
+        true
+    }
+
+    fn estimate(&self, input: &AdvantageInput<'_>) -> Result<Advantages> {
+        let values = input
+            .values
+            .ok_or_else(|| PpoError::Config("GAE needs the critic's values".into()))?;
+        let (adv, ret) = stepcoder_kernels::gae_returns(
+            input.token_rewards,
+            values,
+            input.mask,
+            self.gamma,
+            self.lambda,
+        )?;
+        let adv = if self.whiten {
+            whiten(&adv, &input.mask.to_dtype(DType::F32)?)?
+        } else {
+            adv
+        };
+        Ok(Advantages {
+            advantages: adv,
+            returns: Some(ret),
+        })
+    }
+}
+
+/// Critic-free baseline: a row's return is the sum of its token rewards; its advantage is
+/// that return minus the mean over its group (the n samples of its problem), optionally
+/// divided by the group's standard deviation (GRPO), on every response token of the row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupBaseline {
+    pub scale_by_std: bool,
+    pub eps: f32,
+}
+
+impl Default for GroupBaseline {
+    fn default() -> Self {
+        GroupBaseline {
+            scale_by_std: true,
+            eps: 1e-4,
+        }
+    }
+}
+
+impl AdvantageEstimator for GroupBaseline {
+    fn needs_critic(&self) -> bool {
+        false
+    }
+
+    fn estimate(&self, input: &AdvantageInput<'_>) -> Result<Advantages> {
+        let mask = input.mask.to_dtype(DType::F32)?;
+        let rows = mask.dim(0)?;
+        if input.groups.len() != rows {
+            return Err(PpoError::Config(format!(
+                "{} group ids for {rows} rows",
+                input.groups.len()
+            )));
+        }
+        let returns: Vec<f32> = (input.token_rewards.to_dtype(DType::F32)? * &mask)?
+            .sum(1)?
+            .to_vec1()?;
+        let mut per_row = vec![0f32; rows];
+        let mut ids: Vec<usize> = input.groups.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for g in ids {
+            let members: Vec<usize> = (0..rows).filter(|&i| input.groups[i] == g).collect();
+            let n = members.len() as f64;
+            let mean = members.iter().map(|&i| returns[i] as f64).sum::<f64>() / n;
+            let var = members
+                .iter()
+                .map(|&i| (returns[i] as f64 - mean).powi(2))
+                .sum::<f64>()
+                / n;
+            for &i in &members {
+                let a = returns[i] as f64 - mean;
+                // All-equal groups (every sample passed, or every one failed) give no signal:
+                // 0, not 0/0.
+                per_row[i] = if a == 0.0 {
+                    0.0
+                } else if self.scale_by_std {
+                    (a / (var.sqrt() + self.eps as f64)) as f32
+                } else {
+                    a as f32
+                };
+            }
+        }
+        let col = Tensor::from_vec(per_row, (rows, 1), mask.device())?;
+        Ok(Advantages {
+            advantages: mask.broadcast_mul(&col)?,
+            returns: None,
+        })
+    }
+}

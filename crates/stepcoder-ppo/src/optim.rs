@@ -1,0 +1,317 @@
+//! AdamW whose state (moments and step) saves and loads, gradients keyed by parameter name,
+//! global-norm clipping and gradient accumulation. `candle_nn::AdamW` keeps its moments
+//! private, so exact resume needs our own.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use candle_core::{backprop::GradStore, DType, Device, Tensor, Var};
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::{ensure_finite, save_tensors_atomic};
+use crate::{PpoError, Result};
+
+/// AdamW hyper-parameters (the learning rate comes from the schedule at each step).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdamWConfig {
+    pub beta1: f64,
+    pub beta2: f64,
+    pub eps: f64,
+    /// Decoupled weight decay (0 is usual for RL fine-tuning).
+    pub weight_decay: f64,
+}
+
+impl Default for AdamWConfig {
+    fn default() -> Self {
+        AdamWConfig {
+            beta1: 0.9,
+            beta2: 0.95,
+            eps: 1e-8,
+            weight_decay: 0.0,
+        }
+    }
+}
+
+/// Named parameters that share a learning rate (the policy, the critic).
+#[derive(Debug, Clone)]
+pub struct ParamGroup {
+    pub name: String,
+    /// `(name, var)` pairs; sorted by name on construction so the order is stable.
+    pub params: Vec<(String, Var)>,
+}
+
+impl ParamGroup {
+    pub fn new(name: impl Into<String>, mut params: Vec<(String, Var)>) -> Self {
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        ParamGroup {
+            name: name.into(),
+            params,
+        }
+    }
+
+    /// All `Var`s of a [`candle_nn::VarMap`], by name.
+    pub fn from_varmap(name: impl Into<String>, varmap: &candle_nn::VarMap) -> Result<Self> {
+        let data = varmap
+            .data()
+            .lock()
+            .map_err(|_| PpoError::Model("VarMap lock poisoned".into()))?;
+        let params = data.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        Ok(ParamGroup::new(name, params))
+    }
+}
+
+fn key(group: &str, param: &str) -> String {
+    format!("{group}/{param}")
+}
+
+/// Gradients by `group/param` key, detached from the graph (f32).
+#[derive(Debug, Clone, Default)]
+pub struct Gradients {
+    pub grads: BTreeMap<String, Tensor>,
+}
+
+impl Gradients {
+    /// Picks the gradients of `groups`' parameters out of a backward pass. Parameters the
+    /// loss did not reach have no entry.
+    pub fn from_store(store: &GradStore, groups: &[ParamGroup]) -> Result<Self> {
+        let mut grads = BTreeMap::new();
+        for g in groups {
+            for (name, var) in &g.params {
+                if let Some(t) = store.get(var.as_tensor()) {
+                    grads.insert(key(&g.name, name), t.detach().to_dtype(DType::F32)?);
+                }
+            }
+        }
+        Ok(Gradients { grads })
+    }
+
+    /// Global L2 norm over every gradient.
+    pub fn global_norm(&self) -> Result<f64> {
+        let mut total = 0f64;
+        for t in self.grads.values() {
+            total += t.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+        }
+        Ok(total.sqrt())
+    }
+
+    /// Scales every gradient by `s`.
+    pub fn scale(&mut self, s: f64) -> Result<()> {
+        for t in self.grads.values_mut() {
+            *t = (&*t * s)?;
+        }
+        Ok(())
+    }
+
+    /// An error naming the first parameter whose gradient holds NaN or inf.
+    pub fn ensure_finite(&self) -> Result<()> {
+        for (k, t) in &self.grads {
+            ensure_finite(t, &format!("gradient of {k}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Clips gradients to a global L2 norm of at most `max_norm` (as `clip_grad_norm_`);
+/// returns the norm before clipping. A non-finite norm is an error (skip the update).
+pub fn clip_grad_norm(grads: &mut Gradients, max_norm: f64) -> Result<f64> {
+    let norm = grads.global_norm()?;
+    if !norm.is_finite() {
+        return Err(PpoError::NonFinite {
+            what: "global gradient norm".into(),
+        });
+    }
+    if max_norm > 0.0 && norm > max_norm {
+        grads.scale(max_norm / (norm + 1e-6))?;
+    }
+    Ok(norm)
+}
+
+/// Sums gradients over micro-batches; [`GradAccumulator::mean`] gives their average, the
+/// gradient of the mean of the micro-batch losses.
+#[derive(Debug, Default)]
+pub struct GradAccumulator {
+    sum: Gradients,
+    count: usize,
+}
+
+impl GradAccumulator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, g: Gradients) -> Result<()> {
+        for (k, t) in g.grads {
+            let entry = match self.sum.grads.remove(&k) {
+                Some(prev) => (prev + t)?,
+                None => t,
+            };
+            self.sum.grads.insert(k, entry);
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The average over the micro-batches added so far, and a reset accumulator.
+    pub fn mean(&mut self) -> Result<Gradients> {
+        let mut g = std::mem::take(&mut self.sum);
+        if self.count > 1 {
+            g.scale(1.0 / self.count as f64)?;
+        }
+        self.count = 0;
+        Ok(g)
+    }
+}
+
+/// AdamW (decoupled weight decay, bias-corrected moments) over parameter groups with one
+/// learning rate per group. Moments are kept in f32 whatever the parameters' dtype.
+#[derive(Debug)]
+pub struct AdamW {
+    cfg: AdamWConfig,
+    groups: Vec<ParamGroup>,
+    m: HashMap<String, Tensor>,
+    v: HashMap<String, Tensor>,
+    step: u64,
+}
+
+impl AdamW {
+    pub fn new(groups: Vec<ParamGroup>, cfg: AdamWConfig) -> Result<Self> {
+        if !(0.0..1.0).contains(&cfg.beta1) || !(0.0..1.0).contains(&cfg.beta2) || cfg.eps <= 0.0 {
+            return Err(PpoError::Config(format!(
+                "AdamW needs 0 <= beta < 1 and eps > 0, got {cfg:?}"
+            )));
+        }
+        let mut m = HashMap::new();
+        for g in &groups {
+            for (name, var) in &g.params {
+                let z = Tensor::zeros(var.shape(), DType::F32, var.device())?;
+                if m.insert(key(&g.name, name), z).is_some() {
+                    return Err(PpoError::Config(format!(
+                        "parameter {name} appears twice in group {}",
+                        g.name
+                    )));
+                }
+            }
+        }
+        let v = m.clone();
+        Ok(AdamW {
+            cfg,
+            groups,
+            m,
+            v,
+            step: 0,
+        })
+    }
+
+    pub fn config(&self) -> &AdamWConfig {
+        &self.cfg
+    }
+
+    /// Number of updates taken so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn groups(&self) -> &[ParamGroup] {
+        &self.groups
+    }
+
+    /// One update with `lrs[i]` the learning rate of group `i`. Parameters without a
+    /// gradient are left alone (their moments too).
+    pub fn step(&mut self, grads: &Gradients, lrs: &[f64]) -> Result<()> {
+        if lrs.len() != self.groups.len() {
+            return Err(PpoError::Config(format!(
+                "{} learning rates for {} parameter groups",
+                lrs.len(),
+                self.groups.len()
+            )));
+        }
+        self.step += 1;
+        let (b1, b2) = (self.cfg.beta1, self.cfg.beta2);
+        let bc1 = 1.0 - b1.powi(self.step as i32);
+        let bc2 = 1.0 - b2.powi(self.step as i32);
+        for (g, &lr) in self.groups.iter().zip(lrs) {
+            for (name, var) in &g.params {
+                let k = key(&g.name, name);
+                let Some(grad) = grads.grads.get(&k) else {
+                    continue;
+                };
+                let m = self
+                    .m
+                    .get_mut(&k)
+                    .ok_or_else(|| PpoError::state("AdamW", format!("no moment for {k}")))?;
+                *m = ((&*m * b1)? + (grad * (1.0 - b1))?)?;
+                let v = self
+                    .v
+                    .get_mut(&k)
+                    .ok_or_else(|| PpoError::state("AdamW", format!("no moment for {k}")))?;
+                *v = ((&*v * b2)? + (grad.sqr()? * (1.0 - b2))?)?;
+                let m_hat = (&*m / bc1)?;
+                let v_hat = (&*v / bc2)?;
+                let p = var.as_tensor().to_dtype(DType::F32)?;
+                let p = (&p * (1.0 - lr * self.cfg.weight_decay))?;
+                let upd = (m_hat / (v_hat.sqrt()? + self.cfg.eps)?)?;
+                let p = (p - (upd * lr)?)?;
+                var.set(&p.to_dtype(var.dtype())?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes moments and step as safetensors (`m/<group>/<param>`, `v/...`, `step`),
+    /// atomically, refusing a state with NaN or inf.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut out: HashMap<String, Tensor> = HashMap::new();
+        for (k, t) in &self.m {
+            out.insert(format!("m/{k}"), t.to_device(&Device::Cpu)?);
+        }
+        for (k, t) in &self.v {
+            out.insert(format!("v/{k}"), t.to_device(&Device::Cpu)?);
+        }
+        out.insert(
+            "step".into(),
+            Tensor::new(&[self.step as i64], &Device::Cpu)?,
+        );
+        save_tensors_atomic(&out, path)
+    }
+
+    /// Restores what [`AdamW::save`] wrote; every parameter must be there with its shape.
+    pub fn load(&mut self, path: &Path) -> Result<()> {
+        let what = path.display().to_string();
+        let mut t = candle_core::safetensors::load(path, &Device::Cpu)?;
+        let step = t
+            .remove("step")
+            .ok_or_else(|| PpoError::state(&what, "no `step` tensor"))?
+            .to_vec1::<i64>()?;
+        let step = *step
+            .first()
+            .ok_or_else(|| PpoError::state(&what, "empty `step`"))?;
+        for (prefix, moments) in [("m", &mut self.m), ("v", &mut self.v)] {
+            for (k, cur) in moments.iter_mut() {
+                let saved = t
+                    .remove(&format!("{prefix}/{k}"))
+                    .ok_or_else(|| PpoError::state(&what, format!("no moment {prefix}/{k}")))?;
+                if saved.dims() != cur.dims() {
+                    return Err(PpoError::state(
+                        &what,
+                        format!(
+                            "{prefix}/{k} has shape {:?}, expected {:?}",
+                            saved.dims(),
+                            cur.dims()
+                        ),
+                    ));
+                }
+                *cur = saved.to_dtype(DType::F32)?.to_device(cur.device())?;
+            }
+        }
+        if let Some(extra) = t.keys().next() {
+            return Err(PpoError::state(&what, format!("unknown tensor {extra}")));
+        }
+        self.step = u64::try_from(step).map_err(|_| PpoError::state(&what, "negative step"))?;
+        Ok(())
+    }
+}
