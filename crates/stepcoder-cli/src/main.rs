@@ -17,12 +17,16 @@ enum Command {
     /// Inspect problem files: counts, tests, and every bad record.
     #[command(subcommand)]
     Data(cmd::data::DataCommand),
+    /// CCCS curriculum: cut points and stages of problems, and a simulated training run.
+    #[command(subcommand)]
+    Curriculum(cmd::curriculum::CurriculumCommand),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Data(c) => cmd::data::run(c),
+        Command::Curriculum(c) => cmd::curriculum::run(c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
