@@ -1,0 +1,248 @@
+//! Sampling completions for problems and running them.
+
+use std::sync::mpsc;
+
+use serde::{Deserialize, Serialize};
+use stepcoder_core::prompt::{code_prompt, CodePrompt, CODE_FENCE_CLOSE};
+use stepcoder_core::{Executor, OutcomeClass, Problem};
+use stepcoder_fgo::{FenceMode, Program};
+use stepcoder_model::{
+    generate, CausalLm, ChatMessage, Completion, ModelTokenizer, SamplingConfig,
+};
+
+use crate::{EvalReport, ProblemResult};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("model: {0}")]
+    Model(#[from] stepcoder_model::ModelError),
+    #[error("executor: {0}")]
+    Executor(#[from] stepcoder_core::CoreError),
+    #[error("invalid evaluation settings: {0}")]
+    Config(String),
+}
+
+/// How to sample for evaluation. Defaults follow the paper: T = 0.2, top-p = 0.95, pass@1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvalConfig {
+    /// Samples per problem (n of the pass@k estimator).
+    pub samples: usize,
+    /// The k of each pass@k reported.
+    pub ks: Vec<usize>,
+    pub temperature: f32,
+    pub top_p: f32,
+    pub max_new_tokens: usize,
+    /// Rows sampled together (problems x samples are flattened into rows).
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            samples: 1,
+            ks: vec![1],
+            temperature: 0.2,
+            top_p: 0.95,
+            max_new_tokens: 512,
+            batch_size: 8,
+            seed: 0,
+        }
+    }
+}
+
+impl EvalConfig {
+    pub fn validate(&self) -> Result<(), EvalError> {
+        if self.samples == 0 || self.batch_size == 0 || self.max_new_tokens == 0 {
+            return Err(EvalError::Config(
+                "samples, batch_size and max_new_tokens must be at least 1".into(),
+            ));
+        }
+        if let Some(k) = self.ks.iter().find(|k| **k == 0 || **k > self.samples) {
+            return Err(EvalError::Config(format!(
+                "pass@{k} needs 1 <= k <= samples ({}); raise --samples",
+                self.samples
+            )));
+        }
+        Ok(())
+    }
+
+    fn sampling(&self, seed: u64) -> SamplingConfig {
+        SamplingConfig {
+            max_new_tokens: self.max_new_tokens,
+            temperature: self.temperature,
+            top_p: self.top_p,
+            top_k: 0,
+            seed,
+            eos_ids: Vec::new(),
+            stop_strings: vec![CODE_FENCE_CLOSE.to_string()],
+        }
+    }
+}
+
+/// Progress of a long evaluation, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalProgress {
+    pub sampled: usize,
+    pub executed: usize,
+    pub total: usize,
+}
+
+/// Token ids of a task prompt: the chat template with the user turn, the assistant turn
+/// opened, then the assistant's start (fence and curriculum prefix) verbatim.
+pub fn encode_code_prompt(
+    tokenizer: &ModelTokenizer,
+    prompt: &CodePrompt,
+) -> Result<Vec<u32>, EvalError> {
+    let mut messages = Vec::new();
+    if let Some(system) = &prompt.system {
+        messages.push(ChatMessage::system(system.clone()));
+    }
+    messages.push(ChatMessage::user(prompt.user.clone()));
+    let mut text = tokenizer.apply_chat_template(&messages, true)?;
+    text.push_str(&prompt.assistant_start);
+    // The template writes BOS itself when the model wants one.
+    Ok(tokenizer.encode(&text, tokenizer.chat_template.is_none())?)
+}
+
+/// One sampled completion and the program extracted from it.
+#[derive(Debug, Clone)]
+pub struct SampledProgram {
+    pub completion: Completion,
+    /// `prefix + code`: what the executor runs.
+    pub program: String,
+}
+
+/// The code part of a completion: up to the stop string, then fence-aware extraction.
+fn program_of(prefix: &str, completion: &Completion) -> String {
+    let text = match completion.stop_at {
+        Some(at) => &completion.text[..at],
+        None => &completion.text,
+    };
+    Program::extract(prefix, text, FenceMode::Continuation)
+        .text()
+        .to_string()
+}
+
+/// Samples one completion per `(problem, prefix)` job, in batches of `batch_size` rows.
+/// Row `i` of batch `b` uses seed `(seed + b, i)`, so results do not depend on timing.
+pub fn sample_programs(
+    model: &CausalLm,
+    tokenizer: &ModelTokenizer,
+    jobs: &[(&Problem, &str)],
+    cfg: &EvalConfig,
+    mut on_batch: impl FnMut(usize, Vec<SampledProgram>) -> Result<(), EvalError>,
+) -> Result<(), EvalError> {
+    for (b, chunk) in jobs.chunks(cfg.batch_size).enumerate() {
+        let prompts = chunk
+            .iter()
+            .map(|(p, prefix)| encode_code_prompt(tokenizer, &code_prompt(p, prefix)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let completions = generate(
+            model,
+            Some(tokenizer),
+            &prompts,
+            &cfg.sampling(cfg.seed.wrapping_add(b as u64)),
+        )?;
+        let sampled = completions
+            .into_iter()
+            .zip(chunk)
+            .map(|(completion, (_, prefix))| SampledProgram {
+                program: program_of(prefix, &completion),
+                completion,
+            })
+            .collect();
+        on_batch(b * cfg.batch_size, sampled)?;
+    }
+    Ok(())
+}
+
+/// Evaluates `model` on `problems`: `cfg.samples` completions each, executed by `executor`
+/// on a second thread while the next batch is sampled.
+pub fn evaluate(
+    model: &CausalLm,
+    tokenizer: &ModelTokenizer,
+    executor: &dyn Executor,
+    problems: &[Problem],
+    cfg: &EvalConfig,
+    mut on_progress: impl FnMut(EvalProgress),
+) -> Result<EvalReport, EvalError> {
+    cfg.validate()?;
+    let jobs: Vec<(&Problem, &str)> = problems
+        .iter()
+        .flat_map(|p| std::iter::repeat_n((p, ""), cfg.samples))
+        .collect();
+    let total = jobs.len();
+    let mut outcomes: Vec<Option<OutcomeClass>> = vec![None; total];
+    let (tx, rx) = mpsc::channel::<(usize, Vec<String>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<OutcomeClass>)>();
+    let jobs_for_worker = &jobs;
+    std::thread::scope(|scope| -> Result<(), EvalError> {
+        let worker = scope.spawn(move || -> Result<(), EvalError> {
+            for (start, programs) in rx {
+                let batch: Vec<(&str, &Problem)> = programs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, prog)| (prog.as_str(), jobs_for_worker[start + i].0))
+                    .collect();
+                let classes = executor
+                    .execute_batch(&batch)
+                    .into_iter()
+                    .map(|r| r.map(|report| report.class()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if done_tx.send((start, classes)).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let mut sampled = 0;
+        let mut executed = 0;
+        let drain = |outcomes: &mut Vec<Option<OutcomeClass>>, executed: &mut usize| {
+            for (start, classes) in done_rx.try_iter() {
+                *executed += classes.len();
+                for (i, c) in classes.into_iter().enumerate() {
+                    outcomes[start + i] = Some(c);
+                }
+            }
+        };
+        let sampling = sample_programs(model, tokenizer, &jobs, cfg, |start, batch| {
+            sampled += batch.len();
+            // A closed channel means the worker stopped on an error, reported below.
+            let _ = tx.send((start, batch.into_iter().map(|s| s.program).collect()));
+            drain(&mut outcomes, &mut executed);
+            on_progress(EvalProgress {
+                sampled,
+                executed,
+                total,
+            });
+            Ok(())
+        });
+        drop(tx);
+        let worker_result = worker
+            .join()
+            .unwrap_or_else(|_| Err(EvalError::Config("executor thread panicked".into())));
+        sampling?;
+        worker_result?;
+        drain(&mut outcomes, &mut executed);
+        on_progress(EvalProgress {
+            sampled,
+            executed,
+            total,
+        });
+        Ok(())
+    })?;
+    let per_problem = problems
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let classes = outcomes[i * cfg.samples..(i + 1) * cfg.samples]
+                .iter()
+                .map(|o| o.unwrap_or(OutcomeClass::RuntimeError))
+                .collect();
+            ProblemResult::new(p.id.clone(), p.difficulty, classes)
+        })
+        .collect();
+    Ok(EvalReport::from_results(per_problem, &cfg.ks))
+}

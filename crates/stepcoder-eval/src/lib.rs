@@ -1,0 +1,38 @@
+//! # stepcoder-eval
+//!
+//! pass@k of a code model on a problem set, the way the paper evaluates (pass@1 at T=0.2,
+//! top-p 0.95), with the outcome mix that explains it:
+//!
+//! 1. every problem gets the task prompt of [`stepcoder_core::prompt::code_prompt`] (the same
+//!    text the trainer uses), rendered with the model's chat template;
+//! 2. the model samples `n` completions per problem in batches ([`stepcoder_model::generate`]);
+//! 3. the program is extracted from each completion ([`stepcoder_fgo::Program`], the same
+//!    extraction the trainer uses) and run by any [`stepcoder_core::Executor`];
+//! 4. [`EvalReport`] holds the unbiased pass@k overall and by difficulty, and the counts of
+//!    each outcome over all samples.
+//!
+//! The scoring half is independent of the model, so it can score any completions:
+//!
+//! ```
+//! use stepcoder_core::{Difficulty, OutcomeClass};
+//! use stepcoder_eval::{EvalReport, ProblemResult};
+//!
+//! let results = vec![
+//!     ProblemResult::new("a", Difficulty::Introductory, vec![OutcomeClass::Passed, OutcomeClass::WrongAnswer]),
+//!     ProblemResult::new("b", Difficulty::Interview, vec![OutcomeClass::CompileError, OutcomeClass::RuntimeError]),
+//! ];
+//! let report = EvalReport::from_results(results, &[1, 2]);
+//! assert_eq!(report.pass_at_k["pass@1"], 0.25);
+//! assert_eq!(report.pass_at_k["pass@2"], 0.5);
+//! assert_eq!(report.by_difficulty["introductory"].pass_at_k["pass@1"], 0.5);
+//! assert_eq!(report.outcomes["compile_error"], 1);
+//! ```
+
+mod generate;
+mod report;
+
+pub use generate::{
+    encode_code_prompt, evaluate, sample_programs, EvalConfig, EvalError, EvalProgress,
+    SampledProgram,
+};
+pub use report::{DifficultyReport, EvalReport, ProblemResult};

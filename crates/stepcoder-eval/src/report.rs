@@ -1,0 +1,188 @@
+//! Scoring: pass@k overall and by difficulty, and the outcome mix.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use stepcoder_core::{Difficulty, OutcomeClass};
+use stepcoder_data::pass_at_k;
+
+/// The samples of one problem and how each ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProblemResult {
+    pub id: String,
+    pub difficulty: Difficulty,
+    /// One outcome per sample, in sampling order.
+    pub outcomes: Vec<OutcomeClass>,
+}
+
+impl ProblemResult {
+    pub fn new(id: impl Into<String>, difficulty: Difficulty, outcomes: Vec<OutcomeClass>) -> Self {
+        ProblemResult {
+            id: id.into(),
+            difficulty,
+            outcomes,
+        }
+    }
+
+    pub fn correct(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| **o == OutcomeClass::Passed)
+            .count()
+    }
+}
+
+/// pass@k for the problems of one difficulty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DifficultyReport {
+    pub problems: usize,
+    pub pass_at_k: BTreeMap<String, f64>,
+}
+
+/// What `stepcoder eval` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    pub problems: usize,
+    pub samples_per_problem: usize,
+    /// `"pass@k"` -> mean over problems of the unbiased estimate.
+    pub pass_at_k: BTreeMap<String, f64>,
+    pub by_difficulty: BTreeMap<String, DifficultyReport>,
+    /// Outcome counts over all samples: passed, wrong_answer, runtime_error, compile_error.
+    pub outcomes: BTreeMap<String, usize>,
+    pub per_problem: Vec<ProblemResult>,
+}
+
+fn mean_pass_at_k<'a>(results: impl Iterator<Item = &'a ProblemResult>, k: usize) -> f64 {
+    let (sum, n) = results.fold((0.0, 0usize), |(s, n), r| {
+        (s + pass_at_k(r.outcomes.len(), r.correct(), k), n + 1)
+    });
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f64
+    }
+}
+
+impl EvalReport {
+    /// Scores the results. A k larger than a problem's sample count uses all its samples
+    /// (see [`pass_at_k`]); ask for k <= samples for meaningful numbers.
+    pub fn from_results(per_problem: Vec<ProblemResult>, ks: &[usize]) -> Self {
+        let samples = per_problem
+            .iter()
+            .map(|r| r.outcomes.len())
+            .max()
+            .unwrap_or(0);
+        let table = |filter: &dyn Fn(&ProblemResult) -> bool| {
+            ks.iter()
+                .map(|&k| {
+                    (
+                        format!("pass@{k}"),
+                        mean_pass_at_k(per_problem.iter().filter(|r| filter(r)), k),
+                    )
+                })
+                .collect::<BTreeMap<_, _>>()
+        };
+        let pass = table(&|_| true);
+        let mut difficulties: Vec<Difficulty> = per_problem.iter().map(|r| r.difficulty).collect();
+        difficulties.sort();
+        difficulties.dedup();
+        let by_difficulty = difficulties
+            .into_iter()
+            .map(|d| {
+                (
+                    d.to_string(),
+                    DifficultyReport {
+                        problems: per_problem.iter().filter(|r| r.difficulty == d).count(),
+                        pass_at_k: table(&|r| r.difficulty == d),
+                    },
+                )
+            })
+            .collect();
+        let mut outcomes: BTreeMap<String, usize> = OutcomeClass::ALL
+            .iter()
+            .map(|c| (c.as_str().to_string(), 0))
+            .collect();
+        for o in per_problem.iter().flat_map(|r| &r.outcomes) {
+            *outcomes.entry(o.as_str().to_string()).or_default() += 1;
+        }
+        EvalReport {
+            problems: per_problem.len(),
+            samples_per_problem: samples,
+            pass_at_k: pass,
+            by_difficulty,
+            outcomes,
+            per_problem,
+        }
+    }
+
+    /// A plain-text table: pass@k (in %) by difficulty and overall, then the outcome mix.
+    pub fn table(&self) -> String {
+        let ks: Vec<&String> = self.pass_at_k.keys().collect();
+        let mut s = String::new();
+        let _ = write!(s, "{:<14}{:>9}", "difficulty", "problems");
+        for k in &ks {
+            let _ = write!(s, "{k:>10}");
+        }
+        s.push('\n');
+        let mut row = |name: &str, n: usize, table: &BTreeMap<String, f64>| {
+            let _ = write!(s, "{name:<14}{n:>9}");
+            for k in &ks {
+                let _ = write!(s, "{:>9.1}%", 100.0 * table.get(*k).copied().unwrap_or(0.0));
+            }
+            s.push('\n');
+        };
+        for (d, r) in &self.by_difficulty {
+            row(d, r.problems, &r.pass_at_k);
+        }
+        row("overall", self.problems, &self.pass_at_k);
+        let total: usize = self.outcomes.values().sum();
+        let _ = writeln!(s, "\noutcomes over {total} samples:");
+        for class in OutcomeClass::ALL {
+            let n = self.outcomes.get(class.as_str()).copied().unwrap_or(0);
+            let pct = if total == 0 {
+                0.0
+            } else {
+                100.0 * n as f64 / total as f64
+            };
+            let _ = writeln!(s, "  {:<14}{n:>7}  ({pct:.1}%)", class.as_str());
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn by_difficulty_and_outcomes_add_up() {
+        use OutcomeClass::*;
+        let results = vec![
+            ProblemResult::new(
+                "a",
+                Difficulty::Introductory,
+                vec![Passed, Passed, WrongAnswer, CompileError],
+            ),
+            ProblemResult::new("b", Difficulty::Introductory, vec![WrongAnswer; 4]),
+            ProblemResult::new(
+                "c",
+                Difficulty::Competition,
+                vec![RuntimeError, Passed, RuntimeError, RuntimeError],
+            ),
+        ];
+        let r = EvalReport::from_results(results, &[1, 4]);
+        assert_eq!(r.samples_per_problem, 4);
+        assert!((r.pass_at_k["pass@1"] - (0.5 + 0.0 + 0.25) / 3.0).abs() < 1e-12);
+        assert_eq!(r.pass_at_k["pass@4"], 2.0 / 3.0);
+        assert_eq!(r.by_difficulty["introductory"].problems, 2);
+        assert_eq!(r.by_difficulty["competition"].pass_at_k["pass@1"], 0.25);
+        assert_eq!(r.outcomes["passed"], 3);
+        assert_eq!(r.outcomes["wrong_answer"], 5);
+        assert_eq!(r.outcomes["runtime_error"], 3);
+        assert_eq!(r.outcomes["compile_error"], 1);
+        let table = r.table();
+        assert!(table.contains("overall"), "{table}");
+        assert!(table.contains("25.0%"), "{table}");
+    }
+}
