@@ -13,4 +13,5 @@
 //! ```
 
 pub use stepcoder_core as core;
+pub use stepcoder_curriculum as curriculum;
 pub use stepcoder_data as data;
