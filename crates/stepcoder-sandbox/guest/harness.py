@@ -54,7 +54,8 @@ import typing  # noqa: F401
 import unicodedata  # noqa: F401
 import weakref  # noqa: F401
 
-for _name in ("threading", "secrets", "fnmatch", "ast", "keyword", "io", "locale", "uuid"):
+for _name in ("threading", "secrets", "fnmatch", "ast", "keyword", "locale", "uuid", "unittest",
+              "pickle", "csv", "argparse", "shlex", "codecs"):
     try:
         __import__(_name)
     except Exception:  # noqa: BLE001  (optional in this build)

@@ -8,7 +8,10 @@ pub enum SandboxError {
     Decompress(#[source] std::io::Error),
     /// Setting up wasmtime (engine, linker, compilation) failed.
     #[error("wasmtime setup failed while {context}: {message}")]
-    Engine { context: &'static str, message: String },
+    Engine {
+        context: &'static str,
+        message: String,
+    },
     /// The compiled-guest cache could not be written (the sandbox still works without it).
     #[error("cannot write the compiled-guest cache {path}: {source}")]
     Cache {
@@ -18,7 +21,10 @@ pub enum SandboxError {
     },
     /// The guest failed in a way that is not the program's fault.
     #[error("guest failure while {context}: {message}")]
-    Guest { context: &'static str, message: String },
+    Guest {
+        context: &'static str,
+        message: String,
+    },
     /// A configuration value is out of range.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),

@@ -71,7 +71,11 @@ pub(crate) fn cache_file(dir: &Path, engine: &Engine, wasm: &[u8]) -> PathBuf {
     let sha = hex(&Sha256::digest(wasm));
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    dir.join(format!("guest-{}-{:016x}.cwasm", &sha[..16], hasher.finish()))
+    dir.join(format!(
+        "guest-{}-{:016x}.cwasm",
+        &sha[..16],
+        hasher.finish()
+    ))
 }
 
 /// Loads the compiled guest from the cache, compiling (and caching) it when needed.

@@ -214,7 +214,8 @@ impl Sandbox {
             .consume_fuel(config.fuel.is_some())
             // Traps are outcomes here, not bugs: do not pay for wasm backtraces on each one.
             .wasm_backtrace_max_frames(None);
-        let engine = Engine::new(&wcfg).map_err(|e| SandboxError::engine("creating the engine", e))?;
+        let engine =
+            Engine::new(&wcfg).map_err(|e| SandboxError::engine("creating the engine", e))?;
         let component = guest::load_component(&engine, config.cache_dir.as_deref())?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
@@ -451,8 +452,8 @@ impl Sandbox {
         budgets: &[Duration],
         coverage: bool,
     ) -> Result<ExecReport, SandboxError> {
-        let header = self.config.import_header
-            && !matches!(problem.kind, ProblemKind::Assert { .. });
+        let header =
+            self.config.import_header && !matches!(problem.kind, ProblemKind::Assert { .. });
         let (live, prepared) = match self.start(program, header) {
             Ok(x) => x,
             Err(outcome) => {
@@ -530,7 +531,9 @@ impl Sandbox {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     self.execute_program(program, problem)
                 }))
-                .map_err(|_| CoreError::Executor(format!("panic while running problem {}", problem.id)))?
+                .map_err(|_| {
+                    CoreError::Executor(format!("panic while running problem {}", problem.id))
+                })?
                 .map_err(CoreError::from)
             })
             .collect()
@@ -539,7 +542,8 @@ impl Sandbox {
 
 impl Executor for Sandbox {
     fn execute(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
-        self.execute_program(program, problem).map_err(CoreError::from)
+        self.execute_program(program, problem)
+            .map_err(CoreError::from)
     }
 
     fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {

@@ -30,41 +30,239 @@ enum Want {
 }
 
 const HOSTILE: &[(&str, &str, &str, &str, Want)] = &[
-    ("read /etc/passwd", "print(open('/etc/passwd').read())", "", "", Want::Error(&["FileNotFoundError", "PermissionError"])),
-    ("list /", "import os\nprint(os.listdir('/'))", "", "", Want::Error(&["FileNotFoundError", "PermissionError"])),
-    ("env vars are empty", "import os\nprint(dict(os.environ))", "", "{}", Want::Passed),
-    ("write a host file", "open('/tmp/stepcoder_sandbox_pwned', 'w').write('x')", "", "", Want::Error(&["FileNotFoundError", "PermissionError", "OSError"])),
-    ("sockets", "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 22))", "", "", Want::Error(&["ModuleNotFoundError", "OSError", "PermissionError"])),
-    ("subprocess", "import subprocess\nsubprocess.run(['ls'])", "", "", Want::Error(&["ModuleNotFoundError", "OSError"])),
-    ("os.system", "import os\nos.system('touch /tmp/stepcoder_sandbox_pwned')", "", "", Want::Error(&["AttributeError"])),
-    ("fork", "import os\nos.fork()", "", "", Want::Error(&["AttributeError"])),
-    ("ctypes", "import ctypes\nctypes.CDLL(None)", "", "", Want::Error(&["ModuleNotFoundError"])),
-    ("infinite loop", "while True:\n    pass", "", "", Want::Timeout),
-    ("long sleep", "import time\ntime.sleep(1000)", "", "", Want::Timeout),
-    ("deep recursion", "def f(n):\n    return f(n + 1)\nf(0)", "", "", Want::Error(&["RecursionError"])),
-    ("deep recursion with a raised limit", "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return f(n + 1) + 1\nf(0)", "", "", Want::Fails),
-    ("deep C recursion", "x = []\nfor i in range(10**6):\n    x = [x]\nprint(repr(x))", "", "", Want::Fails),
-    ("one huge allocation", "a = [0] * (3 * 10 ** 8)", "", "", Want::Memory),
-    ("growing memory bomb", "l = []\nwhile True:\n    l.append(' ' * 10 ** 6)", "", "", Want::Memory),
-    ("bytearray bomb", "b = bytearray(200 * 1024 * 1024)", "", "", Want::Memory),
-    ("huge int to str", "print(10 ** 100000)", "", "", Want::Error(&["ValueError"])),
+    (
+        "read /etc/passwd",
+        "print(open('/etc/passwd').read())",
+        "",
+        "",
+        Want::Error(&["FileNotFoundError", "PermissionError"]),
+    ),
+    (
+        "list /",
+        "import os\nprint(os.listdir('/'))",
+        "",
+        "",
+        Want::Error(&["FileNotFoundError", "PermissionError"]),
+    ),
+    (
+        "env vars are empty",
+        "import os\nprint(dict(os.environ))",
+        "",
+        "{}",
+        Want::Passed,
+    ),
+    (
+        "write a host file",
+        "open('/tmp/stepcoder_sandbox_pwned', 'w').write('x')",
+        "",
+        "",
+        Want::Error(&["FileNotFoundError", "PermissionError", "OSError"]),
+    ),
+    (
+        "sockets",
+        "import socket\ns = socket.socket()\ns.connect(('127.0.0.1', 22))",
+        "",
+        "",
+        Want::Error(&["ModuleNotFoundError", "OSError", "PermissionError"]),
+    ),
+    (
+        "subprocess",
+        "import subprocess\nsubprocess.run(['ls'])",
+        "",
+        "",
+        Want::Error(&["ModuleNotFoundError", "OSError"]),
+    ),
+    (
+        "os.system",
+        "import os\nos.system('touch /tmp/stepcoder_sandbox_pwned')",
+        "",
+        "",
+        Want::Error(&["AttributeError"]),
+    ),
+    (
+        "fork",
+        "import os\nos.fork()",
+        "",
+        "",
+        Want::Error(&["AttributeError"]),
+    ),
+    (
+        "ctypes",
+        "import ctypes\nctypes.CDLL(None)",
+        "",
+        "",
+        Want::Error(&["ModuleNotFoundError"]),
+    ),
+    (
+        "infinite loop",
+        "while True:\n    pass",
+        "",
+        "",
+        Want::Timeout,
+    ),
+    (
+        "long sleep",
+        "import time\ntime.sleep(1000)",
+        "",
+        "",
+        Want::Timeout,
+    ),
+    (
+        "deep recursion",
+        "def f(n):\n    return f(n + 1)\nf(0)",
+        "",
+        "",
+        Want::Error(&["RecursionError"]),
+    ),
+    (
+        "deep recursion with a raised limit",
+        "import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return f(n + 1) + 1\nf(0)",
+        "",
+        "",
+        Want::Fails,
+    ),
+    (
+        "deep C recursion",
+        "x = []\nfor i in range(10**6):\n    x = [x]\nprint(repr(x))",
+        "",
+        "",
+        Want::Fails,
+    ),
+    (
+        "one huge allocation",
+        "a = [0] * (3 * 10 ** 8)",
+        "",
+        "",
+        Want::Memory,
+    ),
+    (
+        "growing memory bomb",
+        "l = []\nwhile True:\n    l.append(' ' * 10 ** 6)",
+        "",
+        "",
+        Want::Memory,
+    ),
+    (
+        "bytearray bomb",
+        "b = bytearray(200 * 1024 * 1024)",
+        "",
+        "",
+        Want::Memory,
+    ),
+    (
+        "huge int to str",
+        "print(10 ** 100000)",
+        "",
+        "",
+        Want::Error(&["ValueError"]),
+    ),
     ("huge int power", "x = 7 ** (10 ** 9)", "", "", Want::Fails),
-    ("stdout flood", "while True:\n    print('x' * 1000)", "", "", Want::Output),
-    ("stderr flood", "import sys\nwhile True:\n    sys.stderr.write('e' * 1000)", "", "", Want::Output),
-    ("one giant print", "print('y' * (10 ** 7))", "", "", Want::Output),
-    ("os._exit(0) after output", "import os\nprint('bye')\nos._exit(0)", "", "bye", Want::Passed),
-    ("os._exit(3)", "import os\nos._exit(3)", "", "", Want::Error(&["SystemExit"])),
-    ("sys.exit(0) after output", "import sys\nprint('ok')\nsys.exit(0)", "", "ok", Want::Passed),
+    (
+        "stdout flood",
+        "while True:\n    print('x' * 1000)",
+        "",
+        "",
+        Want::Output,
+    ),
+    (
+        "stderr flood",
+        "import sys\nwhile True:\n    sys.stderr.write('e' * 1000)",
+        "",
+        "",
+        Want::Output,
+    ),
+    (
+        "one giant print",
+        "print('y' * (10 ** 7))",
+        "",
+        "",
+        Want::Output,
+    ),
+    (
+        "os._exit(0) after output",
+        "import os\nprint('bye')\nos._exit(0)",
+        "",
+        "bye",
+        Want::Passed,
+    ),
+    (
+        "os._exit(3)",
+        "import os\nos._exit(3)",
+        "",
+        "",
+        Want::Error(&["SystemExit"]),
+    ),
+    (
+        "sys.exit(0) after output",
+        "import sys\nprint('ok')\nsys.exit(0)",
+        "",
+        "ok",
+        Want::Passed,
+    ),
     ("exit(2)", "exit(2)", "", "", Want::Error(&["SystemExit"])),
-    ("raw write to fd 1", "import os\nprint('a')\nos.write(1, b'b\\n')\nprint('c')", "", "a\nb\nc", Want::Passed),
-    ("raw read of fd 0", "import os\nprint(os.read(0, 100).decode().upper())", "hi\n", "HI", Want::Passed),
-    ("open(0)", "print(sum(map(int, open(0).read().split())))", "1 2 3\n", "6", Want::Passed),
-    ("stdin.buffer", "import sys\nprint(sys.stdin.buffer.readline().strip()[::-1].decode())", "abc\n", "cba", Want::Passed),
-    ("signals", "import signal\nsignal.alarm(1)", "", "", Want::Error(&["ModuleNotFoundError", "AttributeError"])),
-    ("kill", "import os\nos.kill(os.getpid(), 9)", "", "", Want::Error(&["AttributeError"])),
-    ("threads", "import threading\nt = threading.Thread(target=print)\nt.start()", "", "", Want::Error(&["RuntimeError"])),
-    ("swallowed BaseException", "while True:\n    try:\n        pass\n    except BaseException:\n        pass", "", "", Want::Timeout),
-    ("exceptions with a broken __str__", "class E(Exception):\n    def __str__(self):\n        raise ValueError\nraise E()", "", "", Want::Error(&["E"])),
+    (
+        "raw write to fd 1",
+        "import os\nprint('a')\nos.write(1, b'b\\n')\nprint('c')",
+        "",
+        "a\nb\nc",
+        Want::Passed,
+    ),
+    (
+        "raw read of fd 0",
+        "import os\nprint(os.read(0, 100).decode().upper())",
+        "hi\n",
+        "HI",
+        Want::Passed,
+    ),
+    (
+        "open(0)",
+        "print(sum(map(int, open(0).read().split())))",
+        "1 2 3\n",
+        "6",
+        Want::Passed,
+    ),
+    (
+        "stdin.buffer",
+        "import sys\nprint(sys.stdin.buffer.readline().strip()[::-1].decode())",
+        "abc\n",
+        "cba",
+        Want::Passed,
+    ),
+    (
+        "signals",
+        "import signal\nsignal.alarm(1)",
+        "",
+        "",
+        Want::Error(&["ModuleNotFoundError", "AttributeError"]),
+    ),
+    (
+        "kill",
+        "import os\nos.kill(os.getpid(), 9)",
+        "",
+        "",
+        Want::Error(&["AttributeError"]),
+    ),
+    (
+        "threads",
+        "import threading\nt = threading.Thread(target=print)\nt.start()",
+        "",
+        "",
+        Want::Error(&["RuntimeError"]),
+    ),
+    (
+        "swallowed BaseException",
+        "while True:\n    try:\n        pass\n    except BaseException:\n        pass",
+        "",
+        "",
+        Want::Timeout,
+    ),
+    (
+        "exceptions with a broken __str__",
+        "class E(Exception):\n    def __str__(self):\n        raise ValueError\nraise E()",
+        "",
+        "",
+        Want::Error(&["E"]),
+    ),
 ];
 
 #[test]
@@ -90,7 +288,10 @@ fn hostile_programs_get_the_right_outcome() {
     assert!(wrong.is_empty(), "wrong outcomes:\n{}", wrong.join("\n"));
     assert!(!marker.exists(), "a program touched the host file system");
     // The executor still works normally.
-    assert_eq!(outcome("print(int(input()) + 1)", "41\n", "42"), Outcome::Passed);
+    assert_eq!(
+        outcome("print(int(input()) + 1)", "41\n", "42"),
+        Outcome::Passed
+    );
 }
 
 #[test]
@@ -109,7 +310,13 @@ print(len('abc'), math.sqrt(16), sqrt(9))
 ";
     let p = stdio(&[("patch\n", "3 4.0 3.0"), ("plain\n", "3 4.0 3.0")]);
     let r = strict().execute(code, &p).unwrap();
-    assert!(matches!(r.tests[0].outcome, Outcome::WrongAnswer { .. } | Outcome::RuntimeError { .. }), "{r:?}");
+    assert!(
+        matches!(
+            r.tests[0].outcome,
+            Outcome::WrongAnswer { .. } | Outcome::RuntimeError { .. }
+        ),
+        "{r:?}"
+    );
     assert_eq!(r.tests[1].outcome, Outcome::Passed, "{r:?}");
 }
 
@@ -124,8 +331,21 @@ fn globals_do_not_leak_between_tests() {
 fn a_fresh_instance_after_each_limit() {
     // Test 1 exhausts memory; test 2 must run in a clean instance and pass.
     let code = "if input() == 'bomb':\n    l = []\n    while True:\n        l.append(' ' * 10**6)\nprint('fine')\n";
-    let p = stdio(&[("bomb\n", "fine"), ("calm\n", "fine"), ("bomb\n", "fine"), ("calm\n", "fine")]);
+    let p = stdio(&[
+        ("bomb\n", "fine"),
+        ("calm\n", "fine"),
+        ("bomb\n", "fine"),
+        ("calm\n", "fine"),
+    ]);
     let r = strict().execute(code, &p).unwrap();
     let got: Vec<&Outcome> = r.tests.iter().map(|t| &t.outcome).collect();
-    assert_eq!(got, vec![&Outcome::MemoryLimit, &Outcome::Passed, &Outcome::MemoryLimit, &Outcome::Passed]);
+    assert_eq!(
+        got,
+        vec![
+            &Outcome::MemoryLimit,
+            &Outcome::Passed,
+            &Outcome::MemoryLimit,
+            &Outcome::Passed
+        ]
+    );
 }

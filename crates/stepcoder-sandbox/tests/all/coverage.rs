@@ -33,11 +33,23 @@ print(total)
     let r = sandbox().execute(program, &p).unwrap();
     assert!(r.passed(), "{r:?}");
     // n = 1: the loop runs once, only the even branch; `print('big')` never.
-    assert_eq!(r.tests[0].executed_lines, lines(&[1, 4, 7, 8, 9, 10, 11, 14, 16]));
-    assert_eq!(r.tests[1].executed_lines, lines(&[1, 4, 7, 8, 9, 10, 11, 13, 14, 16]));
-    assert_eq!(r.executed_lines, lines(&[1, 4, 7, 8, 9, 10, 11, 13, 14, 16]));
+    assert_eq!(
+        r.tests[0].executed_lines,
+        lines(&[1, 4, 7, 8, 9, 10, 11, 14, 16])
+    );
+    assert_eq!(
+        r.tests[1].executed_lines,
+        lines(&[1, 4, 7, 8, 9, 10, 11, 13, 14, 16])
+    );
+    assert_eq!(
+        r.executed_lines,
+        lines(&[1, 4, 7, 8, 9, 10, 11, 13, 14, 16])
+    );
     // `else:` (12), the comment, blank lines never execute; the body of `unused` (5) could.
-    assert_eq!(r.executable_lines, lines(&[1, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16]));
+    assert_eq!(
+        r.executable_lines,
+        lines(&[1, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 16])
+    );
 }
 
 #[test]
@@ -81,10 +93,19 @@ class Solution:
         return -x
 ";
     let p = problem(
-        ProblemKind::Method { class: "Solution".into(), name: "f".into() },
+        ProblemKind::Method {
+            class: "Solution".into(),
+            name: "f".into(),
+        },
         vec![
-            TestCase::Call { args: vec![json!(3)], expected: json!(3) },
-            TestCase::Call { args: vec![json!(-2)], expected: json!(2) },
+            TestCase::Call {
+                args: vec![json!(3)],
+                expected: json!(3),
+            },
+            TestCase::Call {
+                args: vec![json!(-2)],
+                expected: json!(2),
+            },
         ],
     );
     let r = sandbox().execute(program, &p).unwrap();

@@ -7,8 +7,10 @@ use stepcoder_data::{load, Format};
 use crate::{sandbox, shared_data};
 
 fn run_canonical(problems: &[Problem]) -> Vec<(String, String)> {
-    let jobs: Vec<(&str, &Problem)> =
-        problems.iter().map(|p| (p.canonical_solution.as_str(), p)).collect();
+    let jobs: Vec<(&str, &Problem)> = problems
+        .iter()
+        .map(|p| (p.canonical_solution.as_str(), p))
+        .collect();
     let t = Instant::now();
     let reports = sandbox().execute_batch(&jobs);
     println!("{} problems in {:.1?}", problems.len(), t.elapsed());
@@ -37,30 +39,23 @@ fn explained(detail: &str) -> bool {
 }
 
 #[test]
-#[ignore = "whole data set: about a minute of CPU on 2 cores; run with --ignored (CI runs the subset below)"]
 fn apps_plus_all_350_canonical_solutions_pass() {
     let Some(problems) = apps_plus() else { return };
     let failed = run_canonical(&problems);
     for f in &failed {
         println!("failed: {f:?}");
     }
+    // Measured: 348 of 350 pass (as under native CPython with the contest header); the two
+    // failures import numpy and scipy. About 35 s of wall time on 2 cores.
     assert!(failed.len() <= 3, "{} failures: {failed:?}", failed.len());
     assert!(failed.iter().all(|(_, d)| explained(d)), "{failed:?}");
 }
 
 #[test]
-fn apps_plus_canonical_solutions_pass_on_a_representative_subset() {
-    let Some(problems) = apps_plus() else { return };
-    // Every 5th problem: all three kinds (stdin, Codewars functions, LeetCode classes) and
-    // all three difficulties.
-    let subset: Vec<Problem> = problems.into_iter().step_by(5).collect();
-    let failed = run_canonical(&subset);
-    assert!(failed.iter().all(|(_, d)| explained(d)), "{failed:?}");
-}
-
-#[test]
 fn humaneval_canonical_pass_and_return_none_fails() {
-    let Some(path) = shared_data("humaneval/HumanEval.jsonl.gz") else { return };
+    let Some(path) = shared_data("humaneval/HumanEval.jsonl.gz") else {
+        return;
+    };
     let ds = load(&path, Format::HumanEval).expect("HumanEval loads");
     assert_eq!(ds.problems.len(), 164);
     let failed = run_canonical(&ds.problems);
@@ -71,12 +66,18 @@ fn humaneval_canonical_pass_and_return_none_fails() {
         .iter()
         .map(|p| format!("{}    return None\n", p.starter_code))
         .collect();
-    let jobs: Vec<(&str, &Problem)> =
-        broken.iter().map(String::as_str).zip(ds.problems.iter()).collect();
+    let jobs: Vec<(&str, &Problem)> = broken
+        .iter()
+        .map(String::as_str)
+        .zip(ds.problems.iter())
+        .collect();
     for (r, p) in sandbox().execute_batch(&jobs).into_iter().zip(&ds.problems) {
         let class = r.unwrap().class();
         assert!(
-            matches!(class, OutcomeClass::WrongAnswer | OutcomeClass::RuntimeError),
+            matches!(
+                class,
+                OutcomeClass::WrongAnswer | OutcomeClass::RuntimeError
+            ),
             "{}: {class:?}",
             p.id
         );

@@ -15,7 +15,10 @@ fn shipped_guest_was_built_from_the_sources_as_they_are() {
 #[test]
 fn shipped_guest_matches_its_recorded_hash() {
     let wasm = guest::guest_wasm().unwrap();
-    let sha: String = Sha256::digest(&wasm).iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = Sha256::digest(&wasm)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(Some(sha.as_str()), guest::manifest_value("wasm"));
     assert_eq!(guest::manifest_value("componentize-py"), Some("0.25.1"));
 }

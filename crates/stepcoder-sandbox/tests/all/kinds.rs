@@ -22,20 +22,36 @@ fn stdio_wrapper_function_with_header_and_tolerant_comparison() {
 #[test]
 fn function_and_method_calls_compare_json_values() {
     let f = problem(
-        ProblemKind::Function { name: "pair".into() },
+        ProblemKind::Function {
+            name: "pair".into(),
+        },
         vec![
-            TestCase::Call { args: vec![json!(2), json!("ab")], expected: json!([2.0, "ab"]) },
-            TestCase::Call { args: vec![json!(1), json!("x")], expected: json!([2, "x"]) },
+            TestCase::Call {
+                args: vec![json!(2), json!("ab")],
+                expected: json!([2.0, "ab"]),
+            },
+            TestCase::Call {
+                args: vec![json!(1), json!("x")],
+                expected: json!([2, "x"]),
+            },
         ],
     );
-    let r = sandbox().execute("def pair(n, s):\n    return (n, s)\n", &f).unwrap();
+    let r = sandbox()
+        .execute("def pair(n, s):\n    return (n, s)\n", &f)
+        .unwrap();
     assert_eq!(r.tests[0].outcome, Outcome::Passed);
     assert!(matches!(r.tests[1].outcome, Outcome::WrongAnswer { .. }));
 
     // LeetCode style: `List` comes from the header.
     let m = problem(
-        ProblemKind::Method { class: "Solution".into(), name: "twoSum".into() },
-        vec![TestCase::Call { args: vec![json!([2, 7, 11]), json!(9)], expected: json!([0, 1]) }],
+        ProblemKind::Method {
+            class: "Solution".into(),
+            name: "twoSum".into(),
+        },
+        vec![TestCase::Call {
+            args: vec![json!([2, 7, 11]), json!(9)],
+            expected: json!([0, 1]),
+        }],
     );
     let code = "class Solution:\n    def twoSum(self, nums: List[int], target: int) -> List[int]:\n        seen = {}\n        for i, x in enumerate(nums):\n            if target - x in seen:\n                return [seen[target - x], i]\n            seen[x] = i\n";
     assert!(sandbox().execute(code, &m).unwrap().passed());
@@ -44,14 +60,22 @@ fn function_and_method_calls_compare_json_values() {
 #[test]
 fn assert_tests_with_setup_code() {
     let mut p = problem(
-        ProblemKind::Assert { entry_point: Some("add".into()) },
+        ProblemKind::Assert {
+            entry_point: Some("add".into()),
+        },
         vec![
-            TestCase::Assert { code: "assert add(1, 2) == OFFSET + 3".into() },
-            TestCase::Assert { code: "assert add(1, 1) == 3".into() },
+            TestCase::Assert {
+                code: "assert add(1, 2) == OFFSET + 3".into(),
+            },
+            TestCase::Assert {
+                code: "assert add(1, 1) == 3".into(),
+            },
         ],
     );
     p.setup_code = "OFFSET = 0".into();
-    let r = sandbox().execute("def add(a, b):\n    return a + b\n", &p).unwrap();
+    let r = sandbox()
+        .execute("def add(a, b):\n    return a + b\n", &p)
+        .unwrap();
     assert_eq!(r.tests[0].outcome, Outcome::Passed);
     assert!(matches!(
         &r.tests[1].outcome,
@@ -62,7 +86,9 @@ fn assert_tests_with_setup_code() {
 #[test]
 fn compile_errors_are_found_once_before_any_test() {
     let p = stdio(&[("", ""), ("", "")]);
-    let r = sandbox().execute("x = 1\nif x\n    print(x)\n", &p).unwrap();
+    let r = sandbox()
+        .execute("x = 1\nif x\n    print(x)\n", &p)
+        .unwrap();
     assert!(r.tests.is_empty());
     assert_eq!(
         r.compile_error,
@@ -88,18 +114,27 @@ fn runtime_errors_carry_type_message_and_program_line() {
         .unwrap();
     assert_eq!(
         r.tests[0].outcome,
-        Outcome::RuntimeError { error_type: "KeyError".into(), message: "'k'".into(), line: Some(2) }
+        Outcome::RuntimeError {
+            error_type: "KeyError".into(),
+            message: "'k'".into(),
+            line: Some(2)
+        }
     );
 }
 
 #[test]
 fn plain_run_reports_status_and_exit_code() {
-    let r = sandbox().run("import sys\nprint(input()[::-1])\nsys.exit(3)\n", "abc\n").unwrap();
+    let r = sandbox()
+        .run("import sys\nprint(input()[::-1])\nsys.exit(3)\n", "abc\n")
+        .unwrap();
     assert_eq!(r.status, RunStatus::RuntimeError);
     assert_eq!(r.exit_code, 3);
     assert_eq!(r.stdout, "cba\n");
     let r = sandbox().run("print(1/0)\n", "").unwrap();
-    assert_eq!(r.error.as_ref().map(|e| e.error_type.as_str()), Some("ZeroDivisionError"));
+    assert_eq!(
+        r.error.as_ref().map(|e| e.error_type.as_str()),
+        Some("ZeroDivisionError")
+    );
     assert_eq!(r.error.as_ref().and_then(|e| e.line), Some(1));
     let r = strict().run("while True:\n    pass\n", "").unwrap();
     assert_eq!(r.status, RunStatus::Timeout);
@@ -122,14 +157,31 @@ fn batch_keeps_order_and_isolates_bad_programs() {
     let out = strict().execute_batch(&jobs);
     let classes: Vec<OutcomeClass> = out.iter().map(|r| r.as_ref().unwrap().class()).collect();
     use OutcomeClass::*;
-    assert_eq!(classes, vec![Passed, RuntimeError, Passed, RuntimeError, Passed, RuntimeError]);
+    assert_eq!(
+        classes,
+        vec![
+            Passed,
+            RuntimeError,
+            Passed,
+            RuntimeError,
+            Passed,
+            RuntimeError
+        ]
+    );
     assert_eq!(out[1].as_ref().unwrap().tests[0].outcome, Outcome::Timeout);
-    assert_eq!(out[3].as_ref().unwrap().tests[0].outcome, Outcome::MemoryLimit);
+    assert_eq!(
+        out[3].as_ref().unwrap().tests[0].outcome,
+        Outcome::MemoryLimit
+    );
 }
 
 #[test]
 fn fuel_budget_stops_loops_deterministically() {
-    let s = Sandbox::new(SandboxConfig { fuel: Some(200_000_000), ..SandboxConfig::default() }).unwrap();
+    let s = Sandbox::new(SandboxConfig {
+        fuel: Some(200_000_000),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
     let p = stdio(&[("", "done\n")]);
     assert!(s.execute("print('done')\n", &p).unwrap().passed());
     let r = s.execute("while True:\n    pass\n", &p).unwrap();
@@ -139,7 +191,10 @@ fn fuel_budget_stops_loops_deterministically() {
 #[test]
 fn derived_time_budget_follows_the_canonical_cost() {
     let s = Sandbox::new(SandboxConfig {
-        budget: TimeBudget::Derived { factor: 5.0, floor_ms: 50 },
+        budget: TimeBudget::Derived {
+            factor: 5.0,
+            floor_ms: 50,
+        },
         ..SandboxConfig::default()
     })
     .unwrap();
@@ -149,7 +204,12 @@ fn derived_time_budget_follows_the_canonical_cost() {
     let budgets = s.budgets(&p).unwrap();
     assert_eq!(budgets.len(), 2);
     // A trivial canonical solution gets the floor, far below the 10 s fixed timeout.
-    assert!(budgets.iter().all(|b| b.as_millis() >= 50 && b.as_secs() < 2), "{budgets:?}");
+    assert!(
+        budgets
+            .iter()
+            .all(|b| b.as_millis() >= 50 && b.as_secs() < 2),
+        "{budgets:?}"
+    );
     let r = s.execute("while True:\n    pass\n", &p).unwrap();
     assert!(r.tests.iter().all(|t| t.outcome == Outcome::Timeout));
     assert!(s.execute("print(input())\n", &p).unwrap().passed());
