@@ -188,7 +188,10 @@ impl Config {
             ));
         }
         if self.head_dim() % 2 != 0 {
-            return bad(format!("head_dim {} must be even for rope", self.head_dim()));
+            return bad(format!(
+                "head_dim {} must be even for rope",
+                self.head_dim()
+            ));
         }
         if self.hidden_act != "silu" && self.hidden_act != "swish" {
             return bad(format!(

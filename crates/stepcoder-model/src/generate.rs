@@ -111,14 +111,13 @@ impl Sampler {
         if logits.is_empty() {
             return Err(ModelError::Input("empty logits".into()));
         }
-        let t = if self.temperature > 0.0 { self.temperature } else { 1.0 };
+        let t = if self.temperature > 0.0 {
+            self.temperature
+        } else {
+            1.0
+        };
         let m = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let lse = m / t
-            + logits
-                .iter()
-                .map(|l| ((l - m) / t).exp())
-                .sum::<f32>()
-                .ln();
+        let lse = m / t + logits.iter().map(|l| ((l - m) / t).exp()).sum::<f32>().ln();
         let logprob = |i: usize| logits[i] / t - lse;
         if self.temperature <= 0.0 {
             let mut best = 0;
@@ -168,7 +167,9 @@ impl Sampler {
 pub fn left_pad(prompts: &[Vec<u32>], pad_id: u32) -> Result<(Vec<u32>, Vec<u32>, usize)> {
     let len = prompts.iter().map(|p| p.len()).max().unwrap_or(0);
     if len == 0 || prompts.iter().any(|p| p.is_empty()) {
-        return Err(ModelError::Input("every prompt needs at least one token".into()));
+        return Err(ModelError::Input(
+            "every prompt needs at least one token".into(),
+        ));
     }
     let mut ids = Vec::with_capacity(prompts.len() * len);
     let mut mask = Vec::with_capacity(prompts.len() * len);
@@ -249,7 +250,10 @@ pub fn generate(
                 done[r] = true;
             } else if let (Some(tk), false) = (tokenizer, cfg.stop_strings.is_empty()) {
                 // Only the tail can contain a new match: decode a window of recent tokens.
-                let window = c.token_ids.len().min(16 + cfg.stop_strings.iter().map(|s| s.len()).max().unwrap_or(0));
+                let window = c
+                    .token_ids
+                    .len()
+                    .min(16 + cfg.stop_strings.iter().map(|s| s.len()).max().unwrap_or(0));
                 let tail = tk.decode(&c.token_ids[c.token_ids.len() - window..], true)?;
                 if let Some(s) = cfg.stop_strings.iter().find(|s| tail.contains(s.as_str())) {
                     c.finish = FinishReason::StopString(s.clone());

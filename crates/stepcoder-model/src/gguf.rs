@@ -67,7 +67,10 @@ pub fn config_from_gguf(c: &Content, path: &Path) -> Result<Config> {
         ));
     }
     let k = |s: &str| format!("{arch}.{s}");
-    let tokens = c.metadata.get("tokenizer.ggml.tokens").and_then(|v| v.to_vec().ok());
+    let tokens = c
+        .metadata
+        .get("tokenizer.ggml.tokens")
+        .and_then(|v| v.to_vec().ok());
     let vocab = match meta_u32(c, path, &k("vocab_size")) {
         Ok(v) => v as usize,
         Err(_) => tokens.map(|t| t.len()).unwrap_or(0),
@@ -181,7 +184,10 @@ pub fn tokenizer_from_gguf(c: &Content, path: &Path, cfg: &Config) -> Result<Mod
     let bytes = serde_json::to_vec(&json)
         .map_err(|e| ModelError::Tokenizer(format!("building tokenizer JSON: {e}")))?;
     let inner = tokenizers::Tokenizer::from_bytes(bytes).map_err(|e| {
-        ModelError::Tokenizer(format!("{}: tokenizer from GGUF metadata: {e}", path.display()))
+        ModelError::Tokenizer(format!(
+            "{}: tokenizer from GGUF metadata: {e}",
+            path.display()
+        ))
     })?;
     let name = |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).cloned());
     let chat_template = c
@@ -206,16 +212,20 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
         .map_err(|e| ModelError::format(path, format!("not a readable GGUF file: {e}")))?;
     let cfg = config_from_gguf(&content, path)?;
     let mut get = |name: &str| -> Result<Tensor> {
-        let q = content
-            .tensor(&mut f, name, &Device::Cpu)
-            .map_err(|_| ModelError::MissingWeight {
-                path: path.to_path_buf(),
-                name: name.to_string(),
-            })?;
+        let q =
+            content
+                .tensor(&mut f, name, &Device::Cpu)
+                .map_err(|_| ModelError::MissingWeight {
+                    path: path.to_path_buf(),
+                    name: name.to_string(),
+                })?;
         Ok(q.dequantize(&Device::Cpu)?)
     };
     let mut w = Weights::new();
-    w.insert("model.embed_tokens.weight".into(), get("token_embd.weight")?);
+    w.insert(
+        "model.embed_tokens.weight".into(),
+        get("token_embd.weight")?,
+    );
     w.insert("model.norm.weight".into(), get("output_norm.weight")?);
     if !cfg.tie_word_embeddings {
         w.insert("lm_head.weight".into(), get("output.weight")?);
@@ -235,17 +245,42 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
         };
         w.insert(format!("{p}.self_attn.q_proj.weight"), q);
         w.insert(format!("{p}.self_attn.k_proj.weight"), k);
-        w.insert(format!("{p}.self_attn.v_proj.weight"), get(&format!("{g}.attn_v.weight"))?);
-        w.insert(format!("{p}.self_attn.o_proj.weight"), get(&format!("{g}.attn_output.weight"))?);
+        w.insert(
+            format!("{p}.self_attn.v_proj.weight"),
+            get(&format!("{g}.attn_v.weight"))?,
+        );
+        w.insert(
+            format!("{p}.self_attn.o_proj.weight"),
+            get(&format!("{g}.attn_output.weight"))?,
+        );
         if cfg.qkv_bias() {
-            for (hf, gg) in [("q_proj", "attn_q"), ("k_proj", "attn_k"), ("v_proj", "attn_v")] {
-                w.insert(format!("{p}.self_attn.{hf}.bias"), get(&format!("{g}.{gg}.bias"))?);
+            for (hf, gg) in [
+                ("q_proj", "attn_q"),
+                ("k_proj", "attn_k"),
+                ("v_proj", "attn_v"),
+            ] {
+                w.insert(
+                    format!("{p}.self_attn.{hf}.bias"),
+                    get(&format!("{g}.{gg}.bias"))?,
+                );
             }
         }
-        w.insert(format!("{p}.mlp.gate_proj.weight"), get(&format!("{g}.ffn_gate.weight"))?);
-        w.insert(format!("{p}.mlp.up_proj.weight"), get(&format!("{g}.ffn_up.weight"))?);
-        w.insert(format!("{p}.mlp.down_proj.weight"), get(&format!("{g}.ffn_down.weight"))?);
-        w.insert(format!("{p}.input_layernorm.weight"), get(&format!("{g}.attn_norm.weight"))?);
+        w.insert(
+            format!("{p}.mlp.gate_proj.weight"),
+            get(&format!("{g}.ffn_gate.weight"))?,
+        );
+        w.insert(
+            format!("{p}.mlp.up_proj.weight"),
+            get(&format!("{g}.ffn_up.weight"))?,
+        );
+        w.insert(
+            format!("{p}.mlp.down_proj.weight"),
+            get(&format!("{g}.ffn_down.weight"))?,
+        );
+        w.insert(
+            format!("{p}.input_layernorm.weight"),
+            get(&format!("{g}.attn_norm.weight"))?,
+        );
         w.insert(
             format!("{p}.post_attention_layernorm.weight"),
             get(&format!("{g}.ffn_norm.weight"))?,

@@ -126,14 +126,20 @@ pub fn load_hf_dir(dir: &Path, opts: &LoadOptions) -> Result<LoadedModel> {
             }
         })
         .collect();
-    let model = CausalLm::from_weights(config.clone(), weights, opts.dtype, &opts.device, opts.trainable)
-        .map_err(|e| match e {
-            ModelError::MissingWeight { name, .. } => ModelError::MissingWeight {
-                path: dir.to_path_buf(),
-                name,
-            },
-            e => e,
-        })?;
+    let model = CausalLm::from_weights(
+        config.clone(),
+        weights,
+        opts.dtype,
+        &opts.device,
+        opts.trainable,
+    )
+    .map_err(|e| match e {
+        ModelError::MissingWeight { name, .. } => ModelError::MissingWeight {
+            path: dir.to_path_buf(),
+            name,
+        },
+        e => e,
+    })?;
     let tokenizer = ModelTokenizer::from_hf_dir(dir, &config)?;
     let gen_path = dir.join("generation_config.json");
     let generation = if gen_path.is_file() {
@@ -171,7 +177,13 @@ pub fn save_hf_dir(
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
     let mut weights: HashMap<String, Tensor> = HashMap::new();
     for (k, v) in model.weights() {
-        weights.insert(k, v.detach().to_dtype(dtype)?.to_device(&Device::Cpu)?.contiguous()?);
+        weights.insert(
+            k,
+            v.detach()
+                .to_dtype(dtype)?
+                .to_device(&Device::Cpu)?
+                .contiguous()?,
+        );
     }
     let path = dir.join("model.safetensors");
     let meta: HashMap<String, String> = [("format".to_string(), "pt".to_string())].into();
@@ -218,7 +230,10 @@ pub fn write_safetensors(
         let (dt, bytes): (&str, Vec<u8>) = match t.dtype() {
             DType::F32 => (
                 "F32",
-                flat.to_vec1::<f32>()?.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                flat.to_vec1::<f32>()?
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
             ),
             DType::BF16 => (
                 "BF16",

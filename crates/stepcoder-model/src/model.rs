@@ -112,13 +112,33 @@ pub fn weight_specs(cfg: &Config) -> Vec<WeightSpec> {
     let mut v = Vec::new();
     let mut push = |name: String, shape: Vec<usize>, init| v.push(WeightSpec { name, shape, init });
     let std = 0.02;
-    push("model.embed_tokens.weight".into(), vec![cfg.vocab_size, h], Init::Normal(std));
+    push(
+        "model.embed_tokens.weight".into(),
+        vec![cfg.vocab_size, h],
+        Init::Normal(std),
+    );
     for l in 0..cfg.num_hidden_layers {
         let p = format!("model.layers.{l}");
-        push(format!("{p}.self_attn.q_proj.weight"), vec![q, h], Init::Normal(std));
-        push(format!("{p}.self_attn.k_proj.weight"), vec![kv, h], Init::Normal(std));
-        push(format!("{p}.self_attn.v_proj.weight"), vec![kv, h], Init::Normal(std));
-        push(format!("{p}.self_attn.o_proj.weight"), vec![h, q], Init::Normal(std));
+        push(
+            format!("{p}.self_attn.q_proj.weight"),
+            vec![q, h],
+            Init::Normal(std),
+        );
+        push(
+            format!("{p}.self_attn.k_proj.weight"),
+            vec![kv, h],
+            Init::Normal(std),
+        );
+        push(
+            format!("{p}.self_attn.v_proj.weight"),
+            vec![kv, h],
+            Init::Normal(std),
+        );
+        push(
+            format!("{p}.self_attn.o_proj.weight"),
+            vec![h, q],
+            Init::Normal(std),
+        );
         if cfg.qkv_bias() {
             push(format!("{p}.self_attn.q_proj.bias"), vec![q], Init::Zeros);
             push(format!("{p}.self_attn.k_proj.bias"), vec![kv], Init::Zeros);
@@ -127,15 +147,35 @@ pub fn weight_specs(cfg: &Config) -> Vec<WeightSpec> {
         if cfg.o_bias() {
             push(format!("{p}.self_attn.o_proj.bias"), vec![h], Init::Zeros);
         }
-        push(format!("{p}.mlp.gate_proj.weight"), vec![i, h], Init::Normal(std));
-        push(format!("{p}.mlp.up_proj.weight"), vec![i, h], Init::Normal(std));
-        push(format!("{p}.mlp.down_proj.weight"), vec![h, i], Init::Normal(std));
+        push(
+            format!("{p}.mlp.gate_proj.weight"),
+            vec![i, h],
+            Init::Normal(std),
+        );
+        push(
+            format!("{p}.mlp.up_proj.weight"),
+            vec![i, h],
+            Init::Normal(std),
+        );
+        push(
+            format!("{p}.mlp.down_proj.weight"),
+            vec![h, i],
+            Init::Normal(std),
+        );
         push(format!("{p}.input_layernorm.weight"), vec![h], Init::Ones);
-        push(format!("{p}.post_attention_layernorm.weight"), vec![h], Init::Ones);
+        push(
+            format!("{p}.post_attention_layernorm.weight"),
+            vec![h],
+            Init::Ones,
+        );
     }
     push("model.norm.weight".into(), vec![h], Init::Ones);
     if !cfg.tie_word_embeddings {
-        push("lm_head.weight".into(), vec![cfg.vocab_size, h], Init::Normal(std));
+        push(
+            "lm_head.weight".into(),
+            vec![cfg.vocab_size, h],
+            Init::Normal(std),
+        );
     }
     v
 }
@@ -261,11 +301,23 @@ impl CausalLm {
             let qkv_b = config.qkv_bias();
             layers.push(Layer {
                 q: get(format!("{p}.self_attn.q_proj.weight"))?,
-                q_b: if qkv_b { Some(get(format!("{p}.self_attn.q_proj.bias"))?) } else { None },
+                q_b: if qkv_b {
+                    Some(get(format!("{p}.self_attn.q_proj.bias"))?)
+                } else {
+                    None
+                },
                 k: get(format!("{p}.self_attn.k_proj.weight"))?,
-                k_b: if qkv_b { Some(get(format!("{p}.self_attn.k_proj.bias"))?) } else { None },
+                k_b: if qkv_b {
+                    Some(get(format!("{p}.self_attn.k_proj.bias"))?)
+                } else {
+                    None
+                },
                 v: get(format!("{p}.self_attn.v_proj.weight"))?,
-                v_b: if qkv_b { Some(get(format!("{p}.self_attn.v_proj.bias"))?) } else { None },
+                v_b: if qkv_b {
+                    Some(get(format!("{p}.self_attn.v_proj.bias"))?)
+                } else {
+                    None
+                },
                 o: get(format!("{p}.self_attn.o_proj.weight"))?,
                 o_b: if config.o_bias() {
                     Some(get(format!("{p}.self_attn.o_proj.bias"))?)
@@ -463,8 +515,8 @@ impl CausalLm {
                 pos[r * t + j] = cum[qpos].saturating_sub(1) as f32;
                 let brow = &mut bias[(r * t + j) * total..(r * t + j + 1) * total];
                 for (k, bv) in brow.iter_mut().enumerate() {
-                    let visible = k == qpos
-                        || (k < qpos && row_mask.map(|m| m[k] > 0.5).unwrap_or(true));
+                    let visible =
+                        k == qpos || (k < qpos && row_mask.map(|m| m[k] > 0.5).unwrap_or(true));
                     if !visible {
                         *bv = f32::NEG_INFINITY;
                     }
@@ -572,7 +624,7 @@ impl CausalLm {
     /// Per-token log-probabilities of `targets` under `logits` (`(b, t, vocab)`, `(b, t)`),
     /// differentiable: the PPO ratio's numerator.
     pub fn token_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        let lp = candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)?;
+        let lp = ops::log_softmax_last_dim(&logits.to_dtype(DType::F32)?)?;
         Ok(lp
             .contiguous()?
             .gather(&targets.contiguous()?.unsqueeze(D::Minus1)?, D::Minus1)?

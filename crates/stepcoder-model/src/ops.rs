@@ -35,8 +35,16 @@ fn slice_f32<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<Cow<'a, [f32
 fn storage_from_f32(v: Vec<f32>, dtype: DType) -> Result<CpuStorage> {
     Ok(match dtype {
         DType::F32 => CpuStorage::F32(v),
-        DType::BF16 => CpuStorage::BF16(v.into_iter().map(|x| WithDType::from_f64(x as f64)).collect()),
-        DType::F16 => CpuStorage::F16(v.into_iter().map(|x| WithDType::from_f64(x as f64)).collect()),
+        DType::BF16 => CpuStorage::BF16(
+            v.into_iter()
+                .map(|x| WithDType::from_f64(x as f64))
+                .collect(),
+        ),
+        DType::F16 => CpuStorage::F16(
+            v.into_iter()
+                .map(|x| WithDType::from_f64(x as f64))
+                .collect(),
+        ),
         DType::F64 => CpuStorage::F64(v.into_iter().map(|x| x as f64).collect()),
         d => candle_core::bail!("unsupported dtype {d:?}"),
     })
@@ -257,6 +265,88 @@ pub fn softmax_last_dim(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(Softmax)
 }
 
+// ---------------------------------------------------------------- log-softmax
+
+struct LogSoftmax;
+
+impl CustomOp1 for LogSoftmax {
+    fn name(&self) -> &'static str {
+        "stepcoder-log-softmax"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = slice_f32(s, l, self.name())?;
+        let n = l.dims().last().copied().unwrap_or(1).max(1);
+        let rows = x.len() / n;
+        let mut out = vec![0f32; x.len()];
+        let chunk = rows_per_task(n, rows) * n;
+        out.par_chunks_mut(chunk)
+            .zip(x.par_chunks(chunk))
+            .for_each(|(o, x)| {
+                for (o, x) in o.chunks_mut(n).zip(x.chunks(n)) {
+                    let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    let sum: f32 = x.iter().map(|v| (v - m).exp()).sum();
+                    let lse = m + sum.ln();
+                    for (o, x) in o.iter_mut().zip(x) {
+                        *o = x - lse;
+                    }
+                }
+            });
+        Ok((storage_from_f32(out, s.dtype())?, l.shape().clone()))
+    }
+
+    fn bwd(&self, _arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        Ok(Some(
+            res.apply_op2_no_bwd(&grad.contiguous()?, &LogSoftmaxBwd)?,
+        ))
+    }
+}
+
+/// dx = g - exp(y) * sum(g) per row.
+struct LogSoftmaxBwd;
+
+impl CustomOp2 for LogSoftmaxBwd {
+    fn name(&self) -> &'static str {
+        "stepcoder-log-softmax-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let y = slice_f32(s1, l1, self.name())?;
+        let g = slice_f32(s2, l2, self.name())?;
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let rows = y.len() / n;
+        let mut out = vec![0f32; y.len()];
+        let chunk = rows_per_task(n, rows) * n;
+        out.par_chunks_mut(chunk)
+            .zip(y.par_chunks(chunk))
+            .zip(g.par_chunks(chunk))
+            .for_each(|((o, y), g)| {
+                for ((o, y), g) in o.chunks_mut(n).zip(y.chunks(n)).zip(g.chunks(n)) {
+                    let sum: f32 = g.iter().sum();
+                    for i in 0..n {
+                        o[i] = g[i] - y[i].exp() * sum;
+                    }
+                }
+            });
+        Ok((storage_from_f32(out, s1.dtype())?, l1.shape().clone()))
+    }
+}
+
+/// Log-softmax over the last dimension, differentiable (two passes forward, one backward,
+/// instead of the six-op composition).
+pub fn log_softmax_last_dim(x: &Tensor) -> Result<Tensor> {
+    if !x.device().is_cpu() {
+        return candle_nn::ops::log_softmax(x, D::Minus1);
+    }
+    x.contiguous()?.apply_op1(LogSoftmax)
+}
+
 // ---------------------------------------------------------------- rope
 
 /// Non-interleaved (HF `rotate_half`) rope on x `(b, h, t, d)` with cos/sin `(b, t, d/2)`.
@@ -366,10 +456,14 @@ mod tests {
 
     fn randn(shape: &[usize], seed: u64) -> Tensor {
         let n: usize = shape.iter().product();
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let v: Vec<f32> = (0..n)
             .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 ((s >> 33) as f32 / (1u64 << 31) as f32) - 0.5
             })
             .collect();
@@ -397,8 +491,18 @@ mod tests {
         let fused = rms_norm(&x, &w, 1e-5).unwrap();
         let slow = candle_nn::ops::rms_norm_slow(&x, &w, 1e-5).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-5);
-        let gf = (fused * &proj).unwrap().sum_all().unwrap().backward().unwrap();
-        let gs = (slow * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-4);
         assert!(max_diff(gf.get(&w).unwrap(), gs.get(&w).unwrap()) < 1e-4);
     }
@@ -410,8 +514,40 @@ mod tests {
         let fused = softmax_last_dim(&x).unwrap();
         let slow = candle_nn::ops::softmax(&x, D::Minus1).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-6);
-        let gf = (fused * &proj).unwrap().sum_all().unwrap().backward().unwrap();
-        let gs = (slow * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
+    }
+
+    #[test]
+    fn log_softmax_matches_composed_forward_and_backward() {
+        let x = Var::from_tensor(&(randn(&[4, 11], 12) * 5.0).unwrap()).unwrap();
+        let proj = randn(&[4, 11], 13);
+        let fused = log_softmax_last_dim(&x).unwrap();
+        let slow = candle_nn::ops::log_softmax(&x, D::Minus1).unwrap();
+        assert!(max_diff(&fused, &slow) < 1e-5);
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 
@@ -424,8 +560,18 @@ mod tests {
         let fused = rope(&x, &cos, &sin).unwrap();
         let slow = rope_slow(&x, &cos, &sin).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-6);
-        let gf = (fused * &proj).unwrap().sum_all().unwrap().backward().unwrap();
-        let gs = (slow * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 

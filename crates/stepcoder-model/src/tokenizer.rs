@@ -96,7 +96,10 @@ impl ModelTokenizer {
     pub fn from_hf_dir(dir: &Path, config: &Config) -> Result<Self> {
         let tok_path = dir.join("tokenizer.json");
         let inner = tokenizers::Tokenizer::from_file(&tok_path).map_err(|e| {
-            ModelError::Tokenizer(format!("{}: cannot load tokenizer.json: {e}", tok_path.display()))
+            ModelError::Tokenizer(format!(
+                "{}: cannot load tokenizer.json: {e}",
+                tok_path.display()
+            ))
         })?;
         let cfg_path = dir.join("tokenizer_config.json");
         let tc: serde_json::Value = if cfg_path.is_file() {

@@ -1,8 +1,8 @@
 //! A tiny random checkpoint written in Hugging Face layout by the tests themselves.
 
+use std::path::Path;
 use stepcoder_model::candle::{DType, Device};
 use stepcoder_model::{CausalLm, Config, GenerationDefaults, ModelTokenizer};
-use std::path::Path;
 
 /// GPT-2's byte -> printable char table (what the ByteLevel pre-tokenizer emits).
 fn byte_chars() -> Vec<char> {
@@ -36,8 +36,10 @@ pub fn tokenizer_json() -> String {
     let mut added = Vec::new();
     for (i, s) in SPECIALS.iter().enumerate() {
         vocab.insert(s.to_string(), serde_json::json!(256 + i));
-        added.push(serde_json::json!({"id": 256 + i, "content": s, "single_word": false,
-            "lstrip": false, "rstrip": false, "normalized": false, "special": true}));
+        added.push(
+            serde_json::json!({"id": 256 + i, "content": s, "single_word": false,
+            "lstrip": false, "rstrip": false, "normalized": false, "special": true}),
+        );
     }
     let merges: Vec<String> = vec!["Ġ t".into(), "h e".into()];
     vocab.insert("Ġt".into(), serde_json::json!(260));
@@ -65,7 +67,8 @@ pub fn tiny_config() -> Config {
 }
 
 pub fn tiny_tokenizer(cfg: &Config) -> ModelTokenizer {
-    let inner = stepcoder_model::tokenizers::Tokenizer::from_bytes(tokenizer_json().as_bytes()).unwrap();
+    let inner =
+        stepcoder_model::tokenizers::Tokenizer::from_bytes(tokenizer_json().as_bytes()).unwrap();
     ModelTokenizer::new(
         inner,
         Some(TEMPLATE.to_string()),

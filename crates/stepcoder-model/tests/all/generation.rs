@@ -7,7 +7,10 @@ use stepcoder_model::{generate, CausalLm, FinishReason, SamplingConfig};
 fn model() -> (CausalLm, stepcoder_model::ModelTokenizer) {
     let cfg = tiny_config();
     let tok = tiny_tokenizer(&cfg);
-    (CausalLm::random(cfg, DType::F32, &Device::Cpu, 11).unwrap(), tok)
+    (
+        CausalLm::random(cfg, DType::F32, &Device::Cpu, 11).unwrap(),
+        tok,
+    )
 }
 
 #[test]
@@ -26,15 +29,33 @@ fn greedy_equals_argmax_of_full_forward() {
     // and its log-prob is the full forward's log-softmax there.
     let mut all = prompt.clone();
     all.extend(&c.token_ids);
-    let ids = Tensor::new(all.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
-    let logits = m.forward(&ids, None, None).unwrap().logits.squeeze(0).unwrap();
+    let ids = Tensor::new(all.as_slice(), &Device::Cpu)
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
+    let logits = m
+        .forward(&ids, None, None)
+        .unwrap()
+        .logits
+        .squeeze(0)
+        .unwrap();
     let lsm = stepcoder_model::candle_nn::ops::log_softmax(&logits, 1).unwrap();
     let argmax: Vec<u32> = logits.argmax(1).unwrap().to_vec1().unwrap();
     for (i, tokid) in c.token_ids.iter().enumerate() {
         let pos = prompt.len() - 1 + i;
         assert_eq!(argmax[pos], *tokid, "step {i}");
-        let lp: f32 = lsm.get(pos).unwrap().get(*tokid as usize).unwrap().to_scalar().unwrap();
-        assert!((lp - c.logprobs[i]).abs() < 1e-4, "step {i}: {lp} vs {}", c.logprobs[i]);
+        let lp: f32 = lsm
+            .get(pos)
+            .unwrap()
+            .get(*tokid as usize)
+            .unwrap()
+            .to_scalar()
+            .unwrap();
+        assert!(
+            (lp - c.logprobs[i]).abs() < 1e-4,
+            "step {i}: {lp} vs {}",
+            c.logprobs[i]
+        );
     }
 }
 
@@ -62,7 +83,10 @@ fn batched_equals_one_by_one_greedy_and_sampled() {
             let mut alone_prompts = vec![vec![0u32]; i];
             alone_prompts.push(p.clone());
             let alone = generate(&m, Some(&tok), &alone_prompts, &cfg).unwrap();
-            assert_eq!(batched[i].token_ids, alone[i].token_ids, "row {i}, cfg {cfg:?}");
+            assert_eq!(
+                batched[i].token_ids, alone[i].token_ids,
+                "row {i}, cfg {cfg:?}"
+            );
             for (a, b) in batched[i].logprobs.iter().zip(&alone[i].logprobs) {
                 assert!((a - b).abs() < 1e-3);
             }
@@ -70,7 +94,10 @@ fn batched_equals_one_by_one_greedy_and_sampled() {
         // Same seed, same output; token log-probs are finite and <= 0.
         let again = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
         assert_eq!(batched, again);
-        assert!(batched.iter().flat_map(|c| &c.logprobs).all(|l| l.is_finite() && *l <= 1e-6));
+        assert!(batched
+            .iter()
+            .flat_map(|c| &c.logprobs)
+            .all(|l| l.is_finite() && *l <= 1e-6));
     }
 }
 
@@ -83,13 +110,19 @@ fn stops_per_row_on_eos_and_stop_strings_with_offsets() {
         &m,
         Some(&tok),
         std::slice::from_ref(&prompt),
-        &SamplingConfig { eos_ids: vec![u32::MAX], ..SamplingConfig::greedy(6) },
+        &SamplingConfig {
+            eos_ids: vec![u32::MAX],
+            ..SamplingConfig::greedy(6)
+        },
     )
     .unwrap();
     let toks = &free[0].token_ids;
     let eos = toks[2];
     let first = toks.iter().position(|t| *t == eos).unwrap();
-    let cfg = SamplingConfig { eos_ids: vec![eos], ..SamplingConfig::greedy(6) };
+    let cfg = SamplingConfig {
+        eos_ids: vec![eos],
+        ..SamplingConfig::greedy(6)
+    };
     let out = generate(&m, Some(&tok), &[prompt.clone(), vec![1, 2, 3]], &cfg).unwrap();
     assert_eq!(out[0].finish, FinishReason::Eos);
     assert_eq!(out[0].token_ids, toks[..=first].to_vec());
@@ -128,5 +161,8 @@ fn chat_template_and_plain_fallback() {
     let ids = tok.encode_chat_prompt("hi").unwrap();
     assert_eq!(ids[0], 258, "the special token is matched whole");
     tok.chat_template = None;
-    assert_eq!(tok.apply_chat_template(&msgs, true).unwrap(), "user: hi\nassistant:");
+    assert_eq!(
+        tok.apply_chat_template(&msgs, true).unwrap(),
+        "user: hi\nassistant:"
+    );
 }

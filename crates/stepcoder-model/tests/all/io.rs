@@ -32,13 +32,23 @@ fn hf_folder_round_trip_f32_and_bf16() {
     assert!(max_diff(&a, &b) < 1e-6);
 
     let dir16 = tempfile::tempdir().unwrap();
-    stepcoder_model::save_hf_dir(dir16.path(), &loaded.model, Some(&loaded.tokenizer), None, DType::BF16)
-        .unwrap();
+    stepcoder_model::save_hf_dir(
+        dir16.path(),
+        &loaded.model,
+        Some(&loaded.tokenizer),
+        None,
+        DType::BF16,
+    )
+    .unwrap();
     let cfg: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir16.path().join("config.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(dir16.path().join("config.json")).unwrap())
+            .unwrap();
     assert_eq!(cfg["torch_dtype"], "bfloat16");
     assert_eq!(cfg["architectures"][0], "LlamaForCausalLM");
-    let opts = LoadOptions { dtype: DType::BF16, ..Default::default() };
+    let opts = LoadOptions {
+        dtype: DType::BF16,
+        ..Default::default()
+    };
     let l16 = load_hf_dir(dir16.path(), &opts).unwrap();
     assert_eq!(l16.model.dtype(), DType::BF16);
     let c = l16.model.forward(&ids, None, None).unwrap().logits;
@@ -51,13 +61,20 @@ fn sharded_index_and_missing_weight_error() {
     let dir = tempfile::tempdir().unwrap();
     let written = write_tiny_checkpoint(dir.path(), tiny_config(), 22, DType::F32);
     // Split the single file into two shards plus an index, as `transformers` does.
-    let all = stepcoder_model::candle::safetensors::load(dir.path().join("model.safetensors"), &Device::Cpu).unwrap();
+    let all = stepcoder_model::candle::safetensors::load(
+        dir.path().join("model.safetensors"),
+        &Device::Cpu,
+    )
+    .unwrap();
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
     let mut names: Vec<_> = all.keys().cloned().collect();
     names.sort();
     let (a, b) = names.split_at(names.len() / 2);
     let mut map = serde_json::Map::new();
-    for (part, file) in [(a, "model-00001-of-00002.safetensors"), (b, "model-00002-of-00002.safetensors")] {
+    for (part, file) in [
+        (a, "model-00001-of-00002.safetensors"),
+        (b, "model-00002-of-00002.safetensors"),
+    ] {
         let shard: std::collections::HashMap<String, Tensor> =
             part.iter().map(|n| (n.clone(), all[n].clone())).collect();
         stepcoder_model::candle::safetensors::save(&shard, dir.path().join(file)).unwrap();
@@ -79,7 +96,9 @@ fn sharded_index_and_missing_weight_error() {
     assert!(d < 1e-6);
     std::fs::remove_file(dir.path().join("model-00002-of-00002.safetensors")).unwrap();
     std::fs::remove_file(dir.path().join("model.safetensors.index.json")).unwrap();
-    let err = load_hf_dir(dir.path(), &LoadOptions::default()).unwrap_err().to_string();
+    let err = load_hf_dir(dir.path(), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("missing weight"), "{err}");
 }
 
@@ -107,8 +126,13 @@ fn gguf_qk_unpermute_inverts_llama_cpp_permutation() {
 
 #[test]
 fn explicit_missing_path_is_a_clear_error() {
-    let err = stepcoder_model::resolve_model(Some("/nonexistent/model")).unwrap_err().to_string();
-    assert!(err.contains("does not exist") && err.contains("default"), "{err}");
+    let err = stepcoder_model::resolve_model(Some("/nonexistent/model"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("does not exist") && err.contains("default"),
+        "{err}"
+    );
 }
 
 /// Runs only when the default model is already cached (`stepcoder generate --model default`
@@ -119,10 +143,26 @@ fn default_model_answers_coherently_when_cached() {
         eprintln!("skipping: default model not in the cache (run `stepcoder generate --model default --prompt hi` once)");
         return;
     };
-    let opts = LoadOptions { trainable: false, ..Default::default() };
+    let opts = LoadOptions {
+        trainable: false,
+        ..Default::default()
+    };
     let lm = stepcoder_model::load_model(&path, &opts).unwrap();
-    let prompt = lm.tokenizer.encode_chat_prompt("What is the capital of France?").unwrap();
-    let out = generate(&lm.model, Some(&lm.tokenizer), &[prompt], &SamplingConfig::greedy(8)).unwrap();
+    let prompt = lm
+        .tokenizer
+        .encode_chat_prompt("What is the capital of France?")
+        .unwrap();
+    let out = generate(
+        &lm.model,
+        Some(&lm.tokenizer),
+        &[prompt],
+        &SamplingConfig::greedy(8),
+    )
+    .unwrap();
     eprintln!("default model answered: {:?}", out[0].text);
-    assert!(out[0].text.starts_with("The capital of France is Paris"), "{:?}", out[0].text);
+    assert!(
+        out[0].text.starts_with("The capital of France is Paris"),
+        "{:?}",
+        out[0].text
+    );
 }

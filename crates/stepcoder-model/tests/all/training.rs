@@ -6,7 +6,9 @@ use stepcoder_model::candle_nn::{self, Optimizer};
 use stepcoder_model::{CausalLm, Config, ValueHead};
 
 fn batch(b: usize, t: usize, vocab: usize) -> Tensor {
-    let ids: Vec<u32> = (0..b * t).map(|i| ((i * 7919 + 13) % vocab) as u32).collect();
+    let ids: Vec<u32> = (0..b * t)
+        .map(|i| ((i * 7919 + 13) % vocab) as u32)
+        .collect();
     Tensor::from_vec(ids, (b, t), &Device::Cpu).unwrap()
 }
 
@@ -20,8 +22,9 @@ fn check_all_grads(cfg: Config) {
     let targets = ids.narrow(1, 1, 5).unwrap();
     let lp = CausalLm::token_log_probs(&out.logits.narrow(1, 0, 5).unwrap(), &targets).unwrap();
     let values = vh.forward(&out.hidden).unwrap();
-    let loss = ((lp.mean_all().unwrap().neg().unwrap() + values.sqr().unwrap().mean_all().unwrap())
-        .unwrap()
+    let loss = ((lp.mean_all().unwrap().neg().unwrap()
+        + values.sqr().unwrap().mean_all().unwrap())
+    .unwrap()
         + (values - 1.0).unwrap().sqr().unwrap().mean_all().unwrap())
     .unwrap();
     let grads = loss.backward().unwrap();
@@ -34,8 +37,17 @@ fn check_all_grads(cfg: Config) {
         let g = grads
             .get(var.as_tensor())
             .unwrap_or_else(|| panic!("{name} got no gradient"));
-        let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
-        assert!(norm > 0.0 && norm.is_finite(), "{name}: gradient norm {norm}");
+        let norm = g
+            .sqr()
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(
+            norm > 0.0 && norm.is_finite(),
+            "{name}: gradient norm {norm}"
+        );
     }
     for (name, var) in vh.varmap().data().lock().unwrap().iter() {
         assert!(grads.get(var.as_tensor()).is_some(), "value head {name}");
@@ -74,7 +86,11 @@ fn optimizer_step_lowers_loss_and_frozen_copy_stays() {
         let logits = m.forward(&ids, None, None).unwrap().logits;
         let (b, t, v) = logits.dims3().unwrap();
         candle_nn::loss::cross_entropy(
-            &logits.narrow(1, 0, t - 1).unwrap().reshape((b * (t - 1), v)).unwrap(),
+            &logits
+                .narrow(1, 0, t - 1)
+                .unwrap()
+                .reshape((b * (t - 1), v))
+                .unwrap(),
             &ids.narrow(1, 1, t - 1).unwrap().flatten_all().unwrap(),
         )
         .unwrap()
@@ -87,7 +103,10 @@ fn optimizer_step_lowers_loss_and_frozen_copy_stays() {
     let after = loss_of(&model).to_scalar::<f32>().unwrap();
     let frozen = loss_of(&reference).to_scalar::<f32>().unwrap();
     assert!(after < before - 0.05, "loss {before} -> {after}");
-    assert!((frozen - before).abs() < 1e-5, "reference moved: {before} vs {frozen}");
+    assert!(
+        (frozen - before).abs() < 1e-5,
+        "reference moved: {before} vs {frozen}"
+    );
 }
 
 #[test]

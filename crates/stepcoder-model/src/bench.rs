@@ -1,0 +1,129 @@
+//! Throughput measurements shared by `stepcoder bench model` and the criterion bench:
+//! train tokens/s (forward + backward + AdamW step) and sampling tokens/s (KV cache).
+
+use crate::config::Config;
+use crate::generate::{generate, SamplingConfig};
+use crate::model::CausalLm;
+use crate::Result;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::Optimizer;
+use serde::Serialize;
+use std::time::Instant;
+
+/// A model shape and batch to measure.
+#[derive(Debug, Clone)]
+pub struct BenchShape {
+    pub name: String,
+    pub config: Config,
+    pub batch: usize,
+    pub seq: usize,
+}
+
+impl BenchShape {
+    /// The 7M-parameter Llama shape: hidden 256, 4 layers, 8 heads, vocab 8192, batch 8 x 256.
+    pub fn llama_7m() -> Self {
+        let mut c = Config::tiny_llama(8192, 256, 4, 8, 8);
+        c.intermediate_size = 688;
+        BenchShape {
+            name: "llama_7m".into(),
+            config: c,
+            batch: 8,
+            seq: 256,
+        }
+    }
+
+    /// SmolLM2-135M, batch 4 x 256.
+    pub fn smollm2_135m() -> Self {
+        BenchShape {
+            name: "smollm2_135m".into(),
+            config: Config::smollm2_135m(),
+            batch: 4,
+            seq: 256,
+        }
+    }
+}
+
+/// Measured figures for one shape.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchFigures {
+    pub params: usize,
+    pub batch: usize,
+    pub seq: usize,
+    pub train_tokens_per_s: f64,
+    pub sample_tokens_per_s: f64,
+    pub train_step_s: f64,
+    pub sample_new_tokens: usize,
+}
+
+fn token_batch(b: usize, t: usize, vocab: usize, salt: usize) -> Result<Tensor> {
+    let ids: Vec<u32> = (0..b * t)
+        .map(|i| ((i * 2_654_435_761 + salt * 97 + 7) % vocab) as u32)
+        .collect();
+    Ok(Tensor::from_vec(ids, (b, t), &Device::Cpu)?)
+}
+
+/// One next-token cross-entropy loss on `(b, t)` ids.
+pub fn lm_loss(model: &CausalLm, ids: &Tensor) -> Result<Tensor> {
+    let (b, t) = ids.dims2()?;
+    let logits = model.forward(ids, None, None)?.logits;
+    let v = logits.dim(2)?;
+    let pred = logits.narrow(1, 0, t - 1)?.reshape((b * (t - 1), v))?;
+    let tgt = ids.narrow(1, 1, t - 1)?.flatten_all()?;
+    let lp = crate::ops::log_softmax_last_dim(&pred.to_dtype(DType::F32)?)?;
+    Ok(lp.gather(&tgt.unsqueeze(1)?, 1)?.mean_all()?.neg()?)
+}
+
+/// Train tokens/s: `steps` timed steps after one warm-up step. Returns (tokens/s, s per step).
+pub fn train_throughput(shape: &BenchShape, steps: usize) -> Result<(f64, f64)> {
+    let model = CausalLm::random(shape.config.clone(), DType::F32, &Device::Cpu, 1)?;
+    let mut opt = candle_nn::AdamW::new_lr(model.varmap().all_vars(), 1e-4)?;
+    let ids = token_batch(shape.batch, shape.seq, shape.config.vocab_size, 0)?;
+    opt.backward_step(&lm_loss(&model, &ids)?)?;
+    let t0 = Instant::now();
+    for _ in 0..steps.max(1) {
+        opt.backward_step(&lm_loss(&model, &ids)?)?;
+    }
+    let per_step = t0.elapsed().as_secs_f64() / steps.max(1) as f64;
+    Ok(((shape.batch * shape.seq) as f64 / per_step, per_step))
+}
+
+/// Sampling tokens/s: batch rows, a prompt of `seq - new_tokens` tokens, `new_tokens` sampled
+/// (temperature 1, no early stop); counts new tokens only.
+pub fn sample_throughput(shape: &BenchShape, new_tokens: usize) -> Result<f64> {
+    let model =
+        CausalLm::random(shape.config.clone(), DType::F32, &Device::Cpu, 2)?.frozen_copy()?;
+    let prompt_len = shape.seq.saturating_sub(new_tokens).max(1);
+    let prompts: Vec<Vec<u32>> = (0..shape.batch)
+        .map(|r| {
+            (0..prompt_len)
+                .map(|i| ((i * 31 + r * 17 + 3) % shape.config.vocab_size) as u32)
+                .collect()
+        })
+        .collect();
+    let cfg = SamplingConfig {
+        max_new_tokens: new_tokens,
+        temperature: 1.0,
+        seed: 7,
+        eos_ids: vec![u32::MAX],
+        ..Default::default()
+    };
+    let t0 = Instant::now();
+    let out = generate(&model, None, &prompts, &cfg)?;
+    let n: usize = out.iter().map(|c| c.token_ids.len()).sum();
+    Ok(n as f64 / t0.elapsed().as_secs_f64())
+}
+
+/// Measure both figures for a shape.
+pub fn measure(shape: &BenchShape, train_steps: usize, new_tokens: usize) -> Result<BenchFigures> {
+    let (train, step) = train_throughput(shape, train_steps)?;
+    let sample = sample_throughput(shape, new_tokens)?;
+    Ok(BenchFigures {
+        params: shape.config.num_parameters(),
+        batch: shape.batch,
+        seq: shape.seq,
+        train_tokens_per_s: train,
+        sample_tokens_per_s: sample,
+        train_step_s: step,
+        sample_new_tokens: new_tokens,
+    })
+}
