@@ -18,7 +18,7 @@
 //! | case | decision |
 //! |---|---|
 //! | program did not compile / no line ran | [`NoCoverage::KeepAll`] (default): every token keeps mask 1, or the policy never learns to avoid syntax errors; [`NoCoverage::MaskAll`] is the alternative |
-//! | token spanning a newline | belongs to the line of its first non-whitespace byte (`":\n"` to the line it ends) |
+//! | token spanning a newline | belongs to the line of its first non-whitespace byte (`":\n"` to the line it ends); a token with code on several lines gets 1 if any of them gets 1 |
 //! | whitespace-only token (indentation, newlines) | belongs to the line of its last byte: `"\n"` to the line it ends, `"\n    "` to the statement it indents |
 //! | multi-byte UTF-8 | offsets are byte ranges; a token holding part of a character is placed by its bytes like any other |
 //! | CRLF, lone CR | a line ends at `\n`, `\r\n` or `\r`, as in Python's tokenizer |

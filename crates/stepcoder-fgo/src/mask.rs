@@ -57,6 +57,9 @@ impl TokenMasker for FullMask {
 ///   only takes the line of its last byte. So `":\n"` belongs to the line it ends, `"\n"` to
 ///   the line it terminates, and an indentation token (`"    "` or `"\n    "`) to the
 ///   statement it indents. Lines end at `\n`, `\r\n` or a lone `\r`, as in Python.
+/// - A token with code on several lines (`":\n        return"`, from tokenizers whose
+///   pre-tokenizer does not split at newlines) gets 1 if any of those lines gets 1: it holds
+///   code that ran, so it did shape the outcome.
 /// - Line numbers count the curriculum prefix: completion byte `b` is program byte
 ///   `prefix.len() + b - code_start`.
 ///
@@ -183,12 +186,35 @@ impl CoverageMask {
                 if a >= b {
                     return outside;
                 }
-                let pos = bytes[a..b]
-                    .iter()
-                    .position(|&c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
-                    .map_or(b - 1, |p| a + p);
-                let line = table.line_of(program.prefix_len() + pos - code.start);
-                let mask = line_masks.get(line as usize - 1).copied().unwrap_or(1.0);
+                let to_program = |p: usize| program.prefix_len() + p - code.start;
+                let mask_of = |line: u32| line_masks.get(line as usize - 1).copied().unwrap_or(1.0);
+                // Lines holding the token's non-whitespace bytes: the first names the token,
+                // and any of them in the loss keeps the token in the loss.
+                let mut first: Option<(u32, f32)> = None;
+                let mut mask = 0.0f32;
+                let mut new_line = true;
+                for (p, &c) in bytes[a..b].iter().enumerate() {
+                    match c {
+                        b'\n' | b'\r' => new_line = true,
+                        b' ' | b'\t' | b'\x0c' => {}
+                        _ if new_line => {
+                            new_line = false;
+                            let line = table.line_of(to_program(a + p));
+                            let m = mask_of(line);
+                            first.get_or_insert((line, m));
+                            mask = mask.max(m);
+                        }
+                        _ => {}
+                    }
+                }
+                let line = match first {
+                    Some((line, _)) => line,
+                    None => {
+                        let line = table.line_of(to_program(b - 1));
+                        mask = mask_of(line);
+                        line
+                    }
+                };
                 TokenMask {
                     line: Some(line),
                     mask,

@@ -232,6 +232,18 @@ fn tokens_spanning_newlines_and_indentation_tokens() {
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     assert_eq!(e.tokens[0].line, Some(1));
     assert_eq!(e.tokens[1].line, Some(2));
+    // ...and stays in the loss when any of its code lines ran.
+    assert_eq!((e.tokens[0].mask, e.tokens[1].mask), (1.0, 1.0));
+    let offsets = [(4, 14), (14, 22)]; // ":\n    y = " holds code of lines 1 and 2
+    let span = CompletionSpan {
+        text,
+        token_offsets: &offsets,
+        prefix: "",
+    };
+    let r = report(&[3], &[1, 2, 3]);
+    let e = CoverageMask::default().explain(&span, &r).unwrap();
+    assert_eq!((e.tokens[0].line, e.tokens[0].mask), (Some(1), 0.0));
+    assert_eq!((e.tokens[1].line, e.tokens[1].mask), (Some(2), 1.0));
 }
 
 #[test]
