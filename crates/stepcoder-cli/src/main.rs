@@ -20,6 +20,9 @@ enum Command {
     /// CCCS curriculum: cut points and stages of problems, and a simulated training run.
     #[command(subcommand)]
     Curriculum(cmd::curriculum::CurriculumCommand),
+    /// FGO token masks: run a program and show which tokens stay in the policy loss.
+    #[command(subcommand)]
+    Fgo(cmd::fgo::FgoCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -27,6 +30,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Data(c) => cmd::data::run(c),
         Command::Curriculum(c) => cmd::curriculum::run(c),
+        Command::Fgo(c) => cmd::fgo::run(c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -2,3 +2,4 @@
 
 pub mod curriculum;
 pub mod data;
+pub mod fgo;
