@@ -1,0 +1,472 @@
+//! The TOML configuration of `stepcoder train`, `sft` and `ablate`, and its presets.
+//!
+//! Resolution order: the built-in defaults, then the preset (`--preset`), then the config
+//! file (`--config`), key by key. Unknown keys are errors that name the key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use stepcoder_curriculum::{StagedConfig, StepConfig};
+use stepcoder_data::Format;
+use stepcoder_eval::EvalConfig;
+use stepcoder_fgo::CoverageMask;
+use stepcoder_ppo::PpoConfig;
+
+/// Where a run writes, how long it runs, how often it saves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSection {
+    pub output_dir: PathBuf,
+    /// RL steps (each: rollouts for `ppo.problems_per_step` problems, then the PPO update).
+    pub steps: u64,
+    /// Save a checkpoint every N steps (and always at the end); 0 = only at the end.
+    pub checkpoint_every: u64,
+    /// Checkpoints kept on disk (the oldest are deleted); at least 1.
+    pub keep_checkpoints: usize,
+}
+
+impl Default for RunSection {
+    fn default() -> Self {
+        RunSection {
+            output_dir: PathBuf::from("runs/stepcoder"),
+            steps: 200,
+            checkpoint_every: 10,
+            keep_checkpoints: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelSection {
+    /// A Hugging Face folder, a .gguf file, or "default" (SmolLM2-135M-Instruct).
+    pub path: String,
+}
+
+impl Default for ModelSection {
+    fn default() -> Self {
+        ModelSection {
+            path: "default".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataSection {
+    /// Training problems: a file in any supported format, or "builtin".
+    pub train: String,
+    pub format: Format,
+    /// Held-out problems for evaluation: a file, or "holdout" (every `holdout_every`-th
+    /// training problem is held out of training and used for evaluation).
+    pub eval: String,
+    pub holdout_every: usize,
+    /// Use at most this many training problems (0 = all).
+    pub limit: usize,
+}
+
+impl Default for DataSection {
+    fn default() -> Self {
+        DataSection {
+            train: "builtin".into(),
+            format: Format::Auto,
+            eval: "holdout".into(),
+            holdout_every: 5,
+            limit: 0,
+        }
+    }
+}
+
+/// CCCS or its alternatives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CurriculumSection {
+    /// The paper's Algorithm 1, per problem.
+    Step {
+        #[serde(default = "default_alpha")]
+        alpha: f64,
+        #[serde(default = "default_rho_t")]
+        rho_t: f64,
+    },
+    /// One global level: cut near n/2 of the blocks, then n/4, then none.
+    Staged {
+        #[serde(default = "default_threshold")]
+        threshold: f64,
+        #[serde(default = "default_window")]
+        window: u64,
+    },
+    /// Plain RL from the statement alone.
+    None,
+}
+
+fn default_alpha() -> f64 {
+    StepConfig::default().alpha
+}
+fn default_rho_t() -> f64 {
+    StepConfig::default().rho_t
+}
+fn default_threshold() -> f64 {
+    StagedConfig::default().threshold
+}
+fn default_window() -> u64 {
+    StagedConfig::default().window
+}
+
+impl Default for CurriculumSection {
+    fn default() -> Self {
+        let c = StepConfig::default();
+        CurriculumSection::Step {
+            alpha: c.alpha,
+            rho_t: c.rho_t,
+        }
+    }
+}
+
+/// FGO or the full mask of vanilla PPO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MaskSection {
+    /// FGO: tokens of lines no test executed get no policy gradient.
+    Coverage {
+        /// Programs that did not run: "keep_all" (default) or "mask_all".
+        #[serde(default)]
+        no_coverage: stepcoder_fgo::NoCoverage,
+        /// Tokens outside the program text: "keep" (default) or "mask".
+        #[serde(default)]
+        outside: stepcoder_fgo::Outside,
+    },
+    /// Every generated token is in the loss.
+    Full,
+}
+
+impl Default for MaskSection {
+    fn default() -> Self {
+        let m = CoverageMask::default();
+        MaskSection::Coverage {
+            no_coverage: m.no_coverage,
+            outside: m.outside,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSection {
+    /// Wall-clock limit per unit test, in milliseconds.
+    pub timeout_ms: u64,
+    /// Guest memory cap in MiB.
+    pub memory_mb: usize,
+    /// Cap on stdout and on stderr per test, in KiB.
+    pub output_kb: usize,
+    /// Derive each test's limit from the canonical solution's time: max(floor, factor x
+    /// canonical), capped at timeout_ms. 0 = use timeout_ms for every test.
+    pub budget_factor: f64,
+    pub budget_floor_ms: u64,
+}
+
+impl Default for SandboxSection {
+    fn default() -> Self {
+        SandboxSection {
+            timeout_ms: 4000,
+            memory_mb: 512,
+            output_kb: 1024,
+            budget_factor: 10.0,
+            budget_floor_ms: 200,
+        }
+    }
+}
+
+impl SandboxSection {
+    pub fn build(&self) -> stepcoder_sandbox::SandboxConfig {
+        let budget = if self.budget_factor > 0.0 {
+            stepcoder_sandbox::TimeBudget::Derived {
+                factor: self.budget_factor,
+                floor_ms: self.budget_floor_ms,
+            }
+        } else {
+            stepcoder_sandbox::TimeBudget::Fixed
+        };
+        stepcoder_sandbox::SandboxConfig {
+            timeout: std::time::Duration::from_millis(self.timeout_ms),
+            memory_limit: self.memory_mb << 20,
+            output_limit: self.output_kb << 10,
+            budget,
+            ..stepcoder_sandbox::SandboxConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvalSection {
+    /// Evaluate the model before training and after it, on the held-out problems.
+    pub before: bool,
+    pub after: bool,
+    /// Evaluate at most this many held-out problems (0 = all).
+    pub limit: usize,
+    /// Samples per problem and the k of each pass@k (k <= samples).
+    pub samples: usize,
+    pub ks: Vec<usize>,
+    /// 0 = greedy; the paper evaluates at 0.2 with top-p 0.95.
+    pub temperature: f32,
+    pub top_p: f32,
+    pub max_new_tokens: usize,
+    pub batch_size: usize,
+    pub seed: u64,
+}
+
+impl Default for EvalSection {
+    fn default() -> Self {
+        let e = EvalConfig::default();
+        EvalSection {
+            before: true,
+            after: true,
+            limit: 0,
+            samples: e.samples,
+            ks: e.ks,
+            temperature: e.temperature,
+            top_p: e.top_p,
+            max_new_tokens: e.max_new_tokens,
+            batch_size: e.batch_size,
+            seed: e.seed,
+        }
+    }
+}
+
+impl EvalSection {
+    pub fn sampling(&self) -> EvalConfig {
+        EvalConfig {
+            samples: self.samples,
+            ks: self.ks.clone(),
+            temperature: self.temperature,
+            top_p: self.top_p,
+            max_new_tokens: self.max_new_tokens,
+            batch_size: self.batch_size,
+            seed: self.seed,
+        }
+    }
+}
+
+/// Everything `stepcoder train` needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    pub run: RunSection,
+    pub model: ModelSection,
+    pub data: DataSection,
+    pub curriculum: CurriculumSection,
+    pub mask: MaskSection,
+    pub sandbox: SandboxSection,
+    pub eval: EvalSection,
+    pub ppo: PpoConfig,
+}
+
+/// Named starting points. `quick` fits a fresh 2-core machine in about 15 minutes.
+pub const PRESETS: &[(&str, &str)] = &[
+    ("default", ""),
+    (
+        "quick",
+        r#"
+[run]
+output_dir = "runs/quick"
+steps = 4
+checkpoint_every = 2
+[data]
+holdout_every = 5
+[eval]
+limit = 12
+max_new_tokens = 160
+batch_size = 12
+temperature = 0.0
+[ppo]
+problems_per_step = 4
+samples_per_problem = 4
+max_new_tokens = 160
+minibatch_rows = 8
+"#,
+    ),
+    (
+        "paper",
+        r#"
+[run]
+output_dir = "runs/paper"
+[ppo]
+samples_per_problem = 16
+max_new_tokens = 1024
+temperature = 0.8
+top_p = 0.9
+"#,
+    ),
+];
+
+/// Recursively overlays `top` on `base` (tables merge key by key; other values replace).
+fn merge(base: &mut toml::Value, top: toml::Value) {
+    match (base, top) {
+        (toml::Value::Table(b), toml::Value::Table(t)) => {
+            for (k, v) in t {
+                match b.get_mut(&k) {
+                    Some(existing) if existing.is_table() && v.is_table() => merge(existing, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, t) => *b = t,
+    }
+}
+
+impl TrainConfig {
+    /// Defaults, then `preset`, then the file at `path`.
+    pub fn resolve(preset: &str, path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some((_, preset_text)) = PRESETS.iter().find(|(n, _)| *n == preset) else {
+            let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+            bail!("unknown preset `{preset}`; expected one of {names:?}");
+        };
+        let mut value = toml::Value::try_from(TrainConfig::default())
+            .context("serializing the default config")?;
+        let preset_value: toml::Value =
+            toml::from_str(preset_text).with_context(|| format!("preset `{preset}`"))?;
+        merge(&mut value, preset_value);
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading config {}", path.display()))?;
+            let file: toml::Value = toml::from_str(&text)
+                .with_context(|| format!("{}: not valid TOML", path.display()))?;
+            merge(&mut value, file);
+        }
+        let text = toml::to_string(&value).context("re-serializing the merged config")?;
+        let cfg: TrainConfig = toml::from_str(&text).map_err(|e| {
+            let origin =
+                path.map_or_else(|| format!("preset `{preset}`"), |p| p.display().to_string());
+            anyhow::anyhow!("{origin}: {}", e.message().trim())
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads a config written by a run (`config.toml` in its output directory).
+    pub fn from_file(path: &Path) -> anyhow::Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let cfg: TrainConfig = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().trim()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.run.keep_checkpoints == 0 {
+            bail!("run.keep_checkpoints must be at least 1");
+        }
+        if self.data.eval == "holdout" && self.data.holdout_every < 2 {
+            bail!("data.holdout_every must be at least 2 (1 would hold out every problem)");
+        }
+        if let CurriculumSection::Step { alpha, rho_t } = self.curriculum {
+            StepConfig { alpha, rho_t }.validate()?;
+        }
+        self.eval.sampling().validate()?;
+        Ok(())
+    }
+
+    /// The config as TOML, with a comment above each section saying what it is for.
+    pub fn to_commented_toml(&self) -> anyhow::Result<String> {
+        let body = toml::to_string_pretty(self).context("serializing the config")?;
+        let mut out = String::from(
+            "# stepcoder train configuration (all keys shown with their values).\n\
+             # Use: stepcoder train --config this.toml [--preset quick]\n",
+        );
+        for line in body.lines() {
+            if let Some(comment) = line
+                .strip_prefix('[')
+                .and_then(|s| s.strip_suffix(']'))
+                .and_then(section_comment)
+            {
+                if !out.ends_with("\n\n") {
+                    out.push('\n');
+                }
+                for c in comment.lines() {
+                    out.push_str("# ");
+                    out.push_str(c);
+                    out.push('\n');
+                }
+            }
+            if !(line.is_empty() && out.ends_with("\n\n")) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What each section is for; keys are documented in the crates the section configures.
+fn section_comment(section: &str) -> Option<&'static str> {
+    Some(match section {
+        "run" => "Output directory (metrics.jsonl, plot.png, checkpoints/, eval_*.json), length, checkpointing.",
+        "model" => "Policy to start from: a Hugging Face folder, a .gguf file, or \"default\"\n(SmolLM2-135M-Instruct; $STEPCODER_MODEL overrides it).",
+        "data" => "Training problems (\"builtin\" or a file: APPS+, APPS, HumanEval, MBPP, evalplus) and the\nheld-out evaluation problems (\"holdout\": every holdout_every-th problem, never trained on).",
+        "curriculum" => "CCCS. type = \"step\" (paper Algorithm 1: alpha = moving-average weight, rho_t = advance\nthreshold), \"staged\" (global level n/2, n/4, none), or \"none\" (plain RL).",
+        "mask" => "FGO. type = \"coverage\" (unexecuted code gets no policy gradient) or \"full\" (vanilla PPO).",
+        "sandbox" => "Limits for running generated programs in the WebAssembly sandbox.",
+        "eval" => "Evaluation before/after training: pass@k at the given temperature (paper: 0.2).",
+        "ppo" => "PPO (stepcoder-ppo's PpoConfig): rollouts per step, sampling, epochs, minibatches,\nlearning rates and schedules, loss clipping, KL control, reward normalization, advantages.",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_default_config_reads_back_identically() {
+        let cfg = TrainConfig::default();
+        let text = cfg.to_commented_toml().unwrap();
+        let back: TrainConfig = toml::from_str(&text).unwrap();
+        assert_eq!(back, cfg);
+        assert!(text.contains("# CCCS"), "{text}");
+        assert!(text.contains("[ppo]"));
+    }
+
+    #[test]
+    fn every_preset_resolves() {
+        for (name, _) in PRESETS {
+            TrainConfig::resolve(name, None).unwrap();
+        }
+        let quick = TrainConfig::resolve("quick", None).unwrap();
+        assert_eq!(quick.run.steps, 4);
+        assert_eq!(quick.ppo.samples_per_problem, 4);
+        assert!(TrainConfig::resolve("nope", None).is_err());
+    }
+
+    #[test]
+    fn file_overrides_preset_and_unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[run]\nsteps = 7\n[curriculum]\ntype = \"none\"\n[mask]\ntype = \"full\"\n",
+        )
+        .unwrap();
+        let cfg = TrainConfig::resolve("quick", Some(&path)).unwrap();
+        assert_eq!(cfg.run.steps, 7);
+        assert_eq!(cfg.run.checkpoint_every, 2);
+        assert_eq!(cfg.curriculum, CurriculumSection::None);
+        assert_eq!(cfg.mask, MaskSection::Full);
+
+        std::fs::write(&path, "[run]\nstepz = 7\n").unwrap();
+        let err = format!(
+            "{:#}",
+            TrainConfig::resolve("default", Some(&path)).unwrap_err()
+        );
+        assert!(err.contains("stepz") && err.contains("c.toml"), "{err}");
+        std::fs::write(&path, "[curriculum]\ntype = \"step\"\nalpha = 2.0\n").unwrap();
+        let err = format!(
+            "{:#}",
+            TrainConfig::resolve("default", Some(&path)).unwrap_err()
+        );
+        assert!(err.contains("alpha"), "{err}");
+    }
+}
