@@ -23,6 +23,11 @@ enum Command {
     /// FGO token masks: run a program and show which tokens stay in the policy loss.
     #[command(subcommand)]
     Fgo(cmd::fgo::FgoCommand),
+    /// Run a program in the sandbox, or every canonical solution of a problem set.
+    Exec(cmd::exec::ExecArgs),
+    /// Performance measurements (`bench sandbox`: the sandbox against native python3).
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -31,6 +36,8 @@ fn main() -> std::process::ExitCode {
         Command::Data(c) => cmd::data::run(c),
         Command::Curriculum(c) => cmd::curriculum::run(c),
         Command::Fgo(c) => cmd::fgo::run(c),
+        Command::Exec(a) => cmd::exec::run(a),
+        Command::Bench(c) => cmd::bench::run(c),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

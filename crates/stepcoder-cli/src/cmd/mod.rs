@@ -1,5 +1,8 @@
 //! One module per subcommand group.
 
+pub mod bench;
+pub mod bench_sandbox;
 pub mod curriculum;
 pub mod data;
+pub mod exec;
 pub mod fgo;
