@@ -30,6 +30,8 @@ pub enum PpoError {
     Config(String),
     #[error("model error: {0}")]
     Model(String),
+    #[error(transparent)]
+    Lm(#[from] stepcoder_model::ModelError),
 }
 
 pub type Result<T> = std::result::Result<T, PpoError>;

@@ -39,6 +39,7 @@ mod metrics;
 mod normalize;
 mod optim;
 mod schedule;
+mod trainer;
 
 pub use advantage::{whiten, AdvantageEstimator, AdvantageInput, Advantages, Gae, GroupBaseline};
 pub use error::{PpoError, Result};
@@ -50,3 +51,4 @@ pub use metrics::{MetricsLog, OutcomeCounts, StepMetrics, TimeSplit};
 pub use normalize::{RewardNormalizer, RunningMoments};
 pub use optim::{clip_grad_norm, AdamW, AdamWConfig, GradAccumulator, Gradients, ParamGroup};
 pub use schedule::{Decay, LrSchedule};
+pub use trainer::{AdvantageKind, Components, PpoConfig, Trainer};

@@ -4,6 +4,8 @@ mod advantage;
 mod fgo_gradient;
 mod optim;
 mod parts;
+mod tiny;
+mod trainer;
 
 use candle_core::{Device, Tensor};
 
