@@ -102,6 +102,56 @@
 //! // Vanilla PPO keeps everything.
 //! assert!(FullMask.mask(&span, &report).iter().all(|&m| m == 1.0));
 //! ```
+//!
+//! ## From sampled ids to a mask, with a curriculum prefix
+//! What the trainer does for one rollout. The tokenizer here is byte-level (one id per byte,
+//! 256 = EOS) and the report is written by hand; in training they come from the model's
+//! tokenizer and from the sandbox (`stepcoder-sandbox`, an [`Executor`](stepcoder_core::Executor)).
+//!
+//! ```
+//! use stepcoder_core::{CompletionSpan, ExecReport, Outcome, TestReport, TokenMasker};
+//! use stepcoder_fgo::{offsets_by_decoding, CoverageMask, FenceMode, Program};
+//!
+//! // CCCS gave the first two lines of the canonical solution; the policy wrote the rest and
+//! // closed the fence that the prompt opened.
+//! let prefix = "n = int(input())\nif n % 2 == 0:\n";
+//! let written = "    print('even')\nelse:\n    print('odd')\n```\n";
+//! let mut ids: Vec<u32> = written.bytes().map(u32::from).collect();
+//! ids.push(256);
+//!
+//! // Sampled ids carry no offsets: rebuild text and offsets by incremental decoding.
+//! let decode = |ids: &[u32]| -> Result<String, std::convert::Infallible> {
+//!     let bytes: Vec<u8> = ids.iter().filter(|&&i| i < 256).map(|&i| i as u8).collect();
+//!     Ok(String::from_utf8_lossy(&bytes).into_owned())
+//! };
+//! let (text, offsets) = offsets_by_decoding(&ids, decode)?;
+//! assert_eq!(text, written);
+//! assert_eq!(offsets.last(), Some(&(text.len(), text.len()))); // EOS: zero-width
+//!
+//! // The program the executor runs: the same call the masker makes internally.
+//! let program = Program::extract(prefix, &text, FenceMode::Continuation);
+//! assert_eq!(
+//!     program.text(),
+//!     "n = int(input())\nif n % 2 == 0:\n    print('even')\nelse:\n    print('odd')\n"
+//! );
+//! // The prefix shifts line numbers: the policy's first line is program line 3.
+//! assert_eq!(program.line_of_completion_byte(4), Some(3));
+//! assert_eq!(program.completion_range_of_line(3), Some(0..18));
+//! assert_eq!(program.completion_range_of_line(2), None); // all prefix
+//!
+//! // Coverage for stdin "3": lines 1, 2 and 5 ran; line 3 could have.
+//! let mut test = TestReport::new(Outcome::Passed);
+//! test.executed_lines = vec![1, 2, 5];
+//! let mut report = ExecReport::from_tests(vec![test]);
+//! report.executable_lines = vec![1, 2, 3, 5];
+//!
+//! let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix };
+//! let mask = CoverageMask::default().mask(&span, &report);
+//! assert_eq!(mask.len(), ids.len());
+//! assert!(mask[..18].iter().all(|&m| m == 0.0)); // "    print('even')\n": never ran
+//! assert!(mask[18..].iter().all(|&m| m == 1.0)); // else branch, fence, EOS
+//! # Ok::<(), stepcoder_fgo::FgoError>(())
+//! ```
 
 mod error;
 mod extract;
