@@ -260,6 +260,8 @@ pub struct TrainConfig {
     pub sandbox: SandboxSection,
     pub eval: EvalSection,
     pub ppo: PpoConfig,
+    /// Used by `stepcoder sft` only.
+    pub sft: crate::run::sft::SftSection,
 }
 
 /// Named starting points. `quick` fits a fresh 2-core machine in about 15 minutes.
@@ -284,6 +286,8 @@ problems_per_step = 4
 samples_per_problem = 4
 max_new_tokens = 160
 minibatch_rows = 8
+[sft]
+epochs = 1
 "#,
     ),
     (
@@ -411,6 +415,7 @@ fn section_comment(section: &str) -> Option<&'static str> {
         "mask" => "FGO. type = \"coverage\" (unexecuted code gets no policy gradient) or \"full\" (vanilla PPO).",
         "sandbox" => "Limits for running generated programs in the WebAssembly sandbox.",
         "eval" => "Evaluation before/after training: pass@k at the given temperature (paper: 0.2).",
+        "sft" => "Supervised warm start on canonical solutions (`stepcoder sft` only); paper: lr 2e-5,\n3 epochs, warm-up 0.3 epoch, linear decay.",
         "ppo" => "PPO (stepcoder-ppo's PpoConfig): rollouts per step, sampling, epochs, minibatches,\nlearning rates and schedules, loss clipping, KL control, reward normalization, advantages.",
         _ => return None,
     })

@@ -2,6 +2,7 @@
 //! progress, metrics, plot and checkpoints, and evaluation before and after.
 
 pub mod config;
+pub mod sft;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

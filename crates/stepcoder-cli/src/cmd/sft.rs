@@ -1,0 +1,86 @@
+//! `stepcoder sft`: supervised fine-tuning on canonical solutions, then evaluation.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use stepcoder_model::LoadOptions;
+use stepcoder_sandbox::Sandbox;
+
+use crate::run::config::TrainConfig;
+use crate::run::sft::train_sft;
+use crate::run::{evaluate_to, split_problems, RunDir};
+
+#[derive(Debug, Args)]
+pub struct SftArgs {
+    /// A TOML config (the `stepcoder train` format; the [sft] section applies).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    /// Override run.output_dir (the fine-tuned model goes to OUTPUT_DIR/model).
+    #[arg(long)]
+    pub output_dir: Option<PathBuf>,
+    /// Replace a run already in the output directory.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Override sft.epochs.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+}
+
+pub fn run(args: SftArgs) -> anyhow::Result<()> {
+    let mut cfg = TrainConfig::resolve(&args.preset, args.config.as_deref())?;
+    if let Some(d) = args.output_dir {
+        cfg.run.output_dir = d;
+    }
+    if let Some(e) = args.epochs {
+        cfg.sft.epochs = e;
+    }
+    let dir = RunDir(cfg.run.output_dir.clone());
+    dir.prepare_fresh(args.overwrite)?;
+    std::fs::write(dir.config(), cfg.to_commented_toml()?)?;
+    let (train, eval) = split_problems(&cfg)?;
+    let loaded = stepcoder_model::load(Some(&cfg.model.path), &LoadOptions::default())
+        .with_context(|| format!("loading model `{}`", cfg.model.path))?;
+    let sandbox = Sandbox::new(cfg.sandbox.build()).context("starting the sandbox")?;
+    let run_eval = |label: &str, enabled: bool| -> anyhow::Result<()> {
+        if enabled && !eval.is_empty() {
+            let r = evaluate_to(
+                label,
+                &cfg,
+                &loaded.model,
+                &loaded.tokenizer,
+                &sandbox,
+                &eval,
+                &dir.eval(label),
+            )?;
+            eprintln!("{label} SFT:\n{}", r.table());
+        }
+        Ok(())
+    };
+    run_eval("before", cfg.eval.before)?;
+    let metrics_path = dir.0.join("sft_metrics.jsonl");
+    let mut log = std::fs::File::create(&metrics_path)
+        .with_context(|| format!("creating {}", metrics_path.display()))?;
+    let history = train_sft(&cfg.sft, &loaded.model, &loaded.tokenizer, &train, &mut log)?;
+    let out = dir.0.join("model");
+    stepcoder_model::save_hf_dir(
+        &out,
+        &loaded.model,
+        Some(&loaded.tokenizer),
+        Some(&loaded.generation),
+        candle_core::DType::F32,
+    )
+    .with_context(|| format!("saving the model to {}", out.display()))?;
+    if let (Some(first), Some(last)) = (history.first(), history.last()) {
+        eprintln!(
+            "SFT loss {:.3} -> {:.3} over {} updates; model saved to {}",
+            first.loss,
+            last.loss,
+            history.len(),
+            out.display()
+        );
+    }
+    run_eval("after", cfg.eval.after)
+}

@@ -1,0 +1,209 @@
+//! `stepcoder sft`: supervised warm start on canonical solutions (the paper's SFT baseline).
+//!
+//! Each example is the task prompt of the trainer and evaluator (chat template, assistant
+//! turn opened with the python fence) followed by the canonical solution, the closing fence
+//! and EOS. The loss is the mean token cross-entropy over the answer only.
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use candle_core::{DType, Tensor};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use stepcoder_core::prompt::{code_prompt, CODE_FENCE_CLOSE};
+use stepcoder_core::Problem;
+use stepcoder_eval::encode_code_prompt;
+use stepcoder_model::{CausalLm, ModelTokenizer};
+use stepcoder_ppo::{clip_grad_norm, AdamW, AdamWConfig, Decay, Gradients, LrSchedule, ParamGroup};
+
+/// SFT settings; the defaults are the paper's (lr 2e-5, 3 epochs, warm-up 0.3 epoch,
+/// linear decay) with a batch that fits a CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SftSection {
+    pub epochs: usize,
+    pub lr: f64,
+    /// Warm-up length as a fraction of one epoch.
+    pub warmup_epochs: f64,
+    /// Examples per optimizer update.
+    pub batch_size: usize,
+    /// Longer examples (prompt + answer tokens) are skipped, with a warning.
+    pub max_tokens: usize,
+    pub max_grad_norm: f64,
+    pub weight_decay: f64,
+    pub seed: u64,
+}
+
+impl Default for SftSection {
+    fn default() -> Self {
+        SftSection {
+            epochs: 3,
+            lr: 2e-5,
+            warmup_epochs: 0.3,
+            batch_size: 8,
+            max_tokens: 1024,
+            max_grad_norm: 1.0,
+            weight_decay: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+/// One line of `sft_metrics.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SftMetrics {
+    pub update: u64,
+    pub epoch: usize,
+    pub loss: f64,
+    pub lr: f64,
+    pub grad_norm: f64,
+    pub tokens: usize,
+    pub tokens_per_s: f64,
+}
+
+/// Prompt ids and answer ids of one problem.
+fn example(tokenizer: &ModelTokenizer, problem: &Problem) -> anyhow::Result<(Vec<u32>, Vec<u32>)> {
+    let prompt = encode_code_prompt(tokenizer, &code_prompt(problem, ""))?;
+    let mut answer_text = problem.canonical_solution.clone();
+    if !answer_text.ends_with('\n') {
+        answer_text.push('\n');
+    }
+    answer_text.push_str(CODE_FENCE_CLOSE);
+    let mut answer = tokenizer.encode(&answer_text, false)?;
+    if let Some(eos) = tokenizer.eos_ids.first() {
+        answer.push(*eos);
+    }
+    Ok((prompt, answer))
+}
+
+/// Mean cross-entropy of the answer tokens of a right-padded batch.
+fn batch_loss(
+    model: &CausalLm,
+    batch: &[&(Vec<u32>, Vec<u32>)],
+) -> anyhow::Result<(Tensor, usize)> {
+    let dev = model.device();
+    let len = batch
+        .iter()
+        .map(|(p, a)| p.len() + a.len())
+        .max()
+        .unwrap_or(0);
+    let mut ids = Vec::with_capacity(batch.len() * len);
+    let mut mask = Vec::with_capacity(batch.len() * (len - 1));
+    for (p, a) in batch {
+        let n = p.len() + a.len();
+        ids.extend(p.iter().chain(a.iter()).copied());
+        ids.extend(std::iter::repeat_n(0u32, len - n));
+        // position t predicts token t + 1: answer tokens are predicted from p.len() - 1 on
+        for t in 0..len - 1 {
+            mask.push(if t + 1 >= p.len() && t + 1 < n {
+                1f32
+            } else {
+                0f32
+            });
+        }
+    }
+    let tokens = mask.iter().filter(|m| **m > 0.0).count();
+    let b = batch.len();
+    let input = Tensor::from_vec(ids, (b, len), dev)?;
+    let mask = Tensor::from_vec(mask, (b, len - 1), dev)?;
+    let out = model.forward(&input.narrow(1, 0, len - 1)?, None, None)?;
+    let logp = stepcoder_kernels::token_log_probs(&out.logits, &input.narrow(1, 1, len - 1)?)?;
+    let loss = ((logp * &mask)?.sum_all()? / (-(tokens.max(1) as f64)))?;
+    Ok((loss, tokens))
+}
+
+/// Trains `model` in place; writes one metrics line per update to `log`.
+pub fn train_sft(
+    cfg: &SftSection,
+    model: &CausalLm,
+    tokenizer: &ModelTokenizer,
+    problems: &[Problem],
+    log: &mut impl Write,
+) -> anyhow::Result<Vec<SftMetrics>> {
+    if cfg.batch_size == 0 || cfg.epochs == 0 {
+        bail!("sft.batch_size and sft.epochs must be at least 1");
+    }
+    let mut examples = Vec::new();
+    for p in problems
+        .iter()
+        .filter(|p| !p.canonical_solution.trim().is_empty())
+    {
+        let ex = example(tokenizer, p)?;
+        if ex.0.len() + ex.1.len() > cfg.max_tokens {
+            tracing::warn!(problem = %p.id, tokens = ex.0.len() + ex.1.len(), "skipping: longer than sft.max_tokens");
+            continue;
+        }
+        examples.push(ex);
+    }
+    if examples.is_empty() {
+        bail!("no problem with a canonical solution fits sft.max_tokens");
+    }
+    let per_epoch = examples.len().div_ceil(cfg.batch_size) as u64;
+    let total = per_epoch * cfg.epochs as u64;
+    let schedule = LrSchedule {
+        peak_lr: cfg.lr,
+        warmup_steps: (cfg.warmup_epochs * per_epoch as f64).round() as u64,
+        total_steps: total,
+        decay: Decay::Linear,
+        min_lr_ratio: 0.0,
+    };
+    let mut optimizer = AdamW::new(
+        vec![ParamGroup::from_varmap("policy", model.varmap())?],
+        AdamWConfig {
+            weight_decay: cfg.weight_decay,
+            ..AdamWConfig::default()
+        },
+    )?;
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template(
+            "{msg:>24} [{bar:30}] update {pos}/{len} ({elapsed}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut rng = rand::rngs::StdRng::seed_from_u64(cfg.seed);
+    let mut history = Vec::new();
+    let mut update = 0u64;
+    for epoch in 0..cfg.epochs {
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        order.shuffle(&mut rng);
+        for chunk in order.chunks(cfg.batch_size) {
+            let start = Instant::now();
+            let batch: Vec<_> = chunk.iter().map(|&i| &examples[i]).collect();
+            let (loss, tokens) = batch_loss(model, &batch)?;
+            let loss_value = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+            if !loss_value.is_finite() {
+                tracing::error!(update, "non-finite SFT loss: update skipped");
+                update += 1;
+                continue;
+            }
+            let store = loss.backward()?;
+            let mut grads = Gradients::from_store(&store, optimizer.groups())?;
+            let grad_norm = if cfg.max_grad_norm > 0.0 {
+                clip_grad_norm(&mut grads, cfg.max_grad_norm)?
+            } else {
+                grads.global_norm()?
+            };
+            let lr = schedule.lr(update);
+            optimizer.step(&grads, &[lr])?;
+            let m = SftMetrics {
+                update: update + 1,
+                epoch,
+                loss: loss_value,
+                lr,
+                grad_norm,
+                tokens,
+                tokens_per_s: tokens as f64 / start.elapsed().as_secs_f64().max(1e-9),
+            };
+            writeln!(log, "{}", serde_json::to_string(&m)?).context("writing SFT metrics")?;
+            bar.set_position(update + 1);
+            bar.set_message(format!("epoch {} loss {:.3}", epoch + 1, m.loss));
+            history.push(m);
+            update += 1;
+        }
+    }
+    bar.finish();
+    Ok(history)
+}
