@@ -47,7 +47,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         if let Some(steps) = args.steps {
             cfg.run.steps = steps;
         }
-        return train(cfg, dir, true);
+        return train(cfg, dir, true).map(|_| ());
     }
     let mut cfg = TrainConfig::resolve(&args.preset, args.config.as_deref())?;
     if let Some(d) = args.output_dir {
@@ -64,5 +64,5 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     dir.prepare_fresh(args.overwrite)?;
     std::fs::write(dir.config(), cfg.to_commented_toml()?)
         .with_context(|| format!("writing {}", dir.config().display()))?;
-    train(cfg, dir, false)
+    train(cfg, dir, false).map(|_| ())
 }

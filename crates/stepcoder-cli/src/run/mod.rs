@@ -195,7 +195,8 @@ pub fn evaluate_to(
 }
 
 /// `stepcoder train`: a whole run, fresh or resumed.
-pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<()> {
+/// Returns the evaluation after training (when `eval.after` is set).
+pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Option<EvalReport>> {
     let (train_set, eval_set) = split_problems(&cfg)?;
     eprintln!(
         "training on {} problems, evaluating on {} held-out problems; output in {}",
@@ -284,6 +285,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<()> 
         }
     }
     bar.finish();
+    let mut after_report = None;
     if cfg.eval.after && !eval_set.is_empty() {
         let after = evaluate_to(
             "after",
@@ -301,6 +303,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<()> 
                 eprintln!("{k}: {:.1}% -> {:.1}%", 100.0 * b, 100.0 * v);
             }
         }
+        after_report = Some(after);
     }
     eprintln!(
         "done: metrics {}, plot {}, checkpoints {}",
@@ -308,7 +311,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<()> 
         dir.plot().display(),
         dir.checkpoints().display()
     );
-    Ok(())
+    Ok(after_report)
 }
 
 fn read_report(path: &Path) -> Option<EvalReport> {
