@@ -220,3 +220,52 @@ proptest! {
         prop_assert_eq!(mask, vec![1.0; offsets.len()]);
     }
 }
+
+fn any_fence() -> impl Strategy<Value = FenceMode> {
+    prop_oneof![
+        Just(FenceMode::Auto),
+        Just(FenceMode::Standalone),
+        Just(FenceMode::Continuation),
+        Just(FenceMode::Raw),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Arbitrary text (fences, quotes, brackets, CR/LF, multi-byte characters), arbitrary and
+    /// possibly invalid offsets, arbitrary reports: never a panic, one 0/1 weight per token.
+    #[test]
+    fn never_panics_on_arbitrary_input(
+        text in "[a-z \\n\\r\\t`'\"#(){}\\\\:é日]{0,80}",
+        prefix in "[a-z \\n'(:]{0,20}",
+        raw_offsets in prop::collection::vec((0..100usize, 0..100usize), 0..40),
+        executed in prop::collection::vec(0..30u32, 0..10),
+        executable in prop::collection::vec(0..30u32, 0..10),
+        fence in any_fence(),
+        mask_all in any::<bool>(),
+    ) {
+        let masker = CoverageMask {
+            fence,
+            no_coverage: if mask_all { NoCoverage::MaskAll } else { NoCoverage::KeepAll },
+            outside: Outside::Keep,
+        };
+        let r = report(&executed, &executable);
+        let span = CompletionSpan { text: &text, token_offsets: &raw_offsets, prefix: &prefix };
+        let mask = masker.mask(&span, &r);
+        prop_assert_eq!(mask.len(), raw_offsets.len());
+        prop_assert!(mask.iter().all(|&m| m == 0.0 || m == 1.0));
+        let valid = raw_offsets.iter().all(|&(s, e)| s <= e && e <= text.len());
+        match masker.explain(&span, &r) {
+            Ok(e) => {
+                prop_assert!(valid);
+                prop_assert_eq!(e.tokens.iter().map(|t| t.mask).collect::<Vec<_>>(), mask);
+                prop_assert_eq!(e.line_masks.len(), e.program.line_count());
+                let program = Program::extract(&prefix, &text, fence);
+                prop_assert!(program.text().starts_with(prefix.as_str()));
+                prop_assert_eq!(&program.text()[prefix.len()..], &text[program.code_range()]);
+            }
+            Err(_) => prop_assert!(!valid),
+        }
+    }
+}
