@@ -2,5 +2,6 @@
 
 mod data;
 mod extraction;
+mod sandbox;
 mod schedules;
 mod splits;

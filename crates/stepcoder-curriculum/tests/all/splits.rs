@@ -195,3 +195,16 @@ g = lambda t: sum(u for u in t)
         .to_string();
     assert!(err.contains("syntax error at line 1"), "{err}");
 }
+
+#[test]
+fn every_stage_of_humaneval_rejoins_with_extracted_cut_points() {
+    // No published scope here: every cut point comes from tree-sitter.
+    let Some(path) = crate::data::shared("humaneval/HumanEval.jsonl.gz") else {
+        return;
+    };
+    let ds = stepcoder_data::load(&path, Format::Auto).unwrap();
+    assert_eq!(ds.problems.len(), 164);
+    assert!(ds.problems.iter().all(|p| p.scope.is_none()));
+    let (_, stages) = check_every_stage(&ds.problems);
+    eprintln!("humaneval: {stages} stages checked");
+}
