@@ -6,7 +6,6 @@ use crate::generate::{generate, SamplingConfig};
 use crate::model::CausalLm;
 use crate::Result;
 use candle_core::{DType, Device, Tensor};
-use candle_nn::Optimizer;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -76,7 +75,7 @@ pub fn lm_loss(model: &CausalLm, ids: &Tensor) -> Result<Tensor> {
 /// Train tokens/s: `steps` timed steps after one warm-up step. Returns (tokens/s, s per step).
 pub fn train_throughput(shape: &BenchShape, steps: usize) -> Result<(f64, f64)> {
     let model = CausalLm::random(shape.config.clone(), DType::F32, &Device::Cpu, 1)?;
-    let mut opt = candle_nn::AdamW::new_lr(model.varmap().all_vars(), 1e-4)?;
+    let mut opt = crate::optim::FusedAdamW::new(model.varmap().all_vars(), Default::default());
     let ids = token_batch(shape.batch, shape.seq, shape.config.vocab_size, 0)?;
     opt.backward_step(&lm_loss(&model, &ids)?)?;
     let t0 = Instant::now();
@@ -115,6 +114,7 @@ pub fn sample_throughput(shape: &BenchShape, new_tokens: usize) -> Result<f64> {
 
 /// Measure both figures for a shape.
 pub fn measure(shape: &BenchShape, train_steps: usize, new_tokens: usize) -> Result<BenchFigures> {
+    crate::optim::tune_allocator();
     let (train, step) = train_throughput(shape, train_steps)?;
     let sample = sample_throughput(shape, new_tokens)?;
     Ok(BenchFigures {

@@ -67,6 +67,7 @@ pub mod gguf;
 pub mod hf;
 pub mod model;
 pub mod ops;
+pub mod optim;
 pub mod tokenizer;
 
 pub use config::{Config, RopeScaling, TokenIds};

@@ -524,13 +524,8 @@ impl CausalLm {
             }
         }
         if mask.is_none() {
-            for r in 1..b {
-                for j in 0..t {
-                    pos[r * t + j] = (past + j) as f32;
-                }
-            }
-            for j in 0..t {
-                pos[j] = (past + j) as f32;
+            for (i, p) in pos.iter_mut().enumerate() {
+                *p = (past + i % t) as f32;
             }
         }
         let inv_freq = if cfg
