@@ -25,7 +25,10 @@ enum Command {
     Fgo(cmd::fgo::FgoCommand),
     /// Run a program in the sandbox, or every canonical solution of a problem set.
     Exec(cmd::exec::ExecArgs),
-    /// Performance measurements (`bench sandbox`: the sandbox against native python3).
+    /// Answer one prompt with a model (chat template applied).
+    Generate(cmd::generate::GenerateArgs),
+    /// Performance measurements (`bench sandbox`: the sandbox against native python3;
+    /// `bench model`: model train/sampling throughput against PyTorch).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
 }
@@ -37,6 +40,7 @@ fn main() -> std::process::ExitCode {
         Command::Curriculum(c) => cmd::curriculum::run(c),
         Command::Fgo(c) => cmd::fgo::run(c),
         Command::Exec(a) => cmd::exec::run(a),
+        Command::Generate(a) => cmd::generate::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {

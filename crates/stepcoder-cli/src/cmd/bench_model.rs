@@ -1,0 +1,138 @@
+//! `stepcoder bench model`: train and sampling tokens/s of our candle model on CPU against
+//! PyTorch CPU measured in the same run (benches/torch_model_bench.py).
+
+use anyhow::{bail, Context};
+use clap::Args;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+use stepcoder_model::bench::{measure, BenchShape};
+
+#[derive(Debug, Args)]
+pub struct ModelBenchArgs {
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Comma-separated shapes: llama_7m (8 x 256), smollm2_135m (4 x 256).
+    #[arg(long, default_value = "llama_7m,smollm2_135m")]
+    pub shapes: String,
+    /// Timed train steps per shape (after one warm-up step).
+    #[arg(long, default_value_t = 3)]
+    pub train_steps: usize,
+    /// Tokens sampled per row in the sampling measurement (after a 256 - N token prompt).
+    #[arg(long, default_value_t = 32)]
+    pub new_tokens: usize,
+    /// Skip the PyTorch baseline.
+    #[arg(long)]
+    pub no_torch: bool,
+    /// The repository's benches/ folder (setup_torch_venv.sh, torch_model_bench.py).
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../benches"))]
+    pub benches_dir: PathBuf,
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn torch_figures(a: &ModelBenchArgs) -> anyhow::Result<Value> {
+    let setup = a.benches_dir.join("setup_torch_venv.sh");
+    let out = Command::new("bash")
+        .arg(&setup)
+        .output()
+        .with_context(|| format!("running {}", setup.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} failed (use --no-torch to skip the baseline): {}",
+            setup.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let python = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let script = a.benches_dir.join("torch_model_bench.py");
+    let out = Command::new(&python)
+        .arg(&script)
+        .args(["--shapes", &a.shapes])
+        .args(["--train-steps", &a.train_steps.to_string()])
+        .args(["--new-tokens", &a.new_tokens.to_string()])
+        .args(["--threads", &threads().to_string()])
+        .output()
+        .with_context(|| format!("running {python} {}", script.display()))?;
+    if !out.status.success() {
+        bail!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    serde_json::from_slice(&out.stdout).context("parsing the PyTorch bench output")
+}
+
+pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("warning: debug build; use `cargo run --release` for real figures");
+    }
+    let mut report = serde_json::Map::new();
+    report.insert("threads".into(), json!(threads()));
+    let mut ours = Vec::new();
+    for name in a.shapes.split(',').map(str::trim) {
+        let shape = match name {
+            "llama_7m" => BenchShape::llama_7m(),
+            "smollm2_135m" => BenchShape::smollm2_135m(),
+            other => bail!("unknown shape `{other}` (llama_7m, smollm2_135m)"),
+        };
+        eprintln!("measuring candle: {name} ...");
+        ours.push((
+            name.to_string(),
+            measure(&shape, a.train_steps, a.new_tokens)?,
+        ));
+    }
+    let torch = if a.no_torch {
+        None
+    } else {
+        eprintln!("measuring PyTorch ...");
+        Some(torch_figures(&a)?)
+    };
+    if let Some(v) = torch.as_ref().and_then(|t| t.get("torch_version")) {
+        report.insert("torch_version".into(), v.clone());
+    }
+    for (name, f) in ours {
+        let mut o = serde_json::to_value(&f)?;
+        if let Some(t) = torch.as_ref().and_then(|t| t.get(&name)) {
+            let tt = t["torch_train_tokens_per_s"].as_f64().unwrap_or(f64::NAN);
+            let ts = t["torch_sample_tokens_per_s"].as_f64().unwrap_or(f64::NAN);
+            o["torch_train_tokens_per_s"] = json!(tt);
+            o["torch_sample_tokens_per_s"] = json!(ts);
+            o["train_ratio_vs_torch"] = json!(f.train_tokens_per_s / tt);
+            o["sample_ratio_vs_torch"] = json!(f.sample_tokens_per_s / ts);
+        }
+        report.insert(name, o);
+    }
+    let report = Value::Object(report);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "{:<14} {:>12} {:>12} {:>7} {:>12} {:>12} {:>7}",
+        "shape", "train tok/s", "torch", "ratio", "sample tok/s", "torch", "ratio"
+    );
+    for (k, v) in report.as_object().into_iter().flatten() {
+        if !v.is_object() {
+            continue;
+        }
+        let g = |key: &str| v.get(key).and_then(Value::as_f64).unwrap_or(f64::NAN);
+        println!(
+            "{:<14} {:>12.0} {:>12.0} {:>6.2}x {:>12.1} {:>12.1} {:>6.2}x",
+            k,
+            g("train_tokens_per_s"),
+            g("torch_train_tokens_per_s"),
+            g("train_ratio_vs_torch"),
+            g("sample_tokens_per_s"),
+            g("torch_sample_tokens_per_s"),
+            g("sample_ratio_vs_torch"),
+        );
+    }
+    Ok(())
+}
