@@ -1,0 +1,220 @@
+//! PPO + CCCS + FGO on a toy task, end to end on 2 CPU cores in minutes.
+//!
+//! A tiny random Llama (2 layers, hidden 64) with a 23-token code vocabulary learns to answer
+//! "print the number 7" problems. Programs run in the real wasm Python sandbox; rewards are
+//! StepCoder's outcome levels; the curriculum (CCCS, Algorithm 1) starts each problem with
+//! most of the canonical solution `print(\n7\n)\n` given (its two lines after the first are
+//! declared as cut points), and removes the help as the pass rate of each problem rises; FGO
+//! masks the tokens of lines no test executed.
+//!
+//! The pass rate is measured without any curriculum help (stage 0: the whole program),
+//! sampling 8 completions per problem at temperature 1, before and after training.
+//!
+//! ```text
+//! cargo run --release --example ppo_toy -- [--steps N] [--seed S] [--json]
+//! ```
+//! With `--json` it prints `{"initial_pass_rate": x, "final_pass_rate": y, "steps": n}`.
+
+use std::sync::Arc;
+
+use stepcoder_core::{
+    Difficulty, Executor, Problem, ProblemKind, Scope, StepCoderReward, TestCase,
+};
+use stepcoder_curriculum::{StepConfig, StepSchedule};
+use stepcoder_fgo::{CoverageMask, FenceMode, Program};
+use stepcoder_model::candle::{DType, Device};
+use stepcoder_model::{generate, CausalLm, Config, ModelTokenizer, SamplingConfig};
+use stepcoder_ppo::{
+    AdvantageKind, Components, GroupBaseline, KlController, LossConfig, LrSchedule, PpoConfig,
+    Trainer,
+};
+use stepcoder_sandbox::{Sandbox, SandboxConfig};
+
+const SPECIALS: [&str; 4] = ["<unk>", "<s>", "<|im_end|>", "<|im_start|>"];
+const PIECES: [&str; 19] = [
+    "print(", ")", "\n", "```", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", "x", "=",
+    "+", "-",
+];
+const TEMPLATE: &str = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+/// A word-level tokenizer over code pieces: `print(`, fences, digits and single characters;
+/// anything else in a prompt becomes `<unk>`.
+fn tokenizer(cfg: &Config) -> anyhow::Result<ModelTokenizer> {
+    let mut vocab = serde_json::Map::new();
+    let mut added = Vec::new();
+    for (i, s) in SPECIALS.iter().enumerate() {
+        vocab.insert(s.to_string(), serde_json::json!(i));
+        added.push(serde_json::json!({"id": i, "content": s, "single_word": false,
+            "lstrip": false, "rstrip": false, "normalized": false, "special": true}));
+    }
+    for (i, s) in PIECES.iter().enumerate() {
+        vocab.insert(s.to_string(), serde_json::json!(SPECIALS.len() + i));
+    }
+    let json = serde_json::json!({
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": added,
+        "normalizer": null,
+        "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "print\\(|```|[\\s\\S]"},
+            "behavior": "Isolated", "invert": false},
+        "post_processor": null,
+        "decoder": {"type": "Fuse"},
+        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "<unk>"}
+    });
+    let inner = stepcoder_model::tokenizers::Tokenizer::from_bytes(json.to_string().as_bytes())
+        .map_err(|e| anyhow::anyhow!("toy tokenizer: {e}"))?;
+    Ok(ModelTokenizer::new(
+        inner,
+        Some(TEMPLATE.into()),
+        Some("<s>".into()),
+        Some("<|im_end|>".into()),
+        cfg.eos_ids(),
+        None,
+    ))
+}
+
+fn problems() -> Vec<Problem> {
+    let statements = [
+        "Print the number 7.",
+        "Output 7 on one line.",
+        "Write 7 to standard output.",
+        "Print seven as a digit: 7.",
+    ];
+    statements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Problem {
+            id: format!("toy-{i}"),
+            source: "toy".into(),
+            difficulty: Difficulty::Introductory,
+            statement: s.to_string(),
+            starter_code: String::new(),
+            canonical_solution: "print(\n7\n)\n".into(),
+            kind: ProblemKind::Stdio { entry: None },
+            tests: vec![TestCase::Stdio {
+                input: String::new(),
+                expected: "7\n".into(),
+            }],
+            setup_code: String::new(),
+            atol: None,
+            // Two cut points: the argument line and the closing line. CCCS starts by giving
+            // `print(\n7\n` and asking for `)`, then gives nothing.
+            scope: Some(vec![
+                Scope { kind: "Argument".into(), start_line: 2, end_line: 2 },
+                Scope { kind: "Close".into(), start_line: 3, end_line: 3 },
+            ]),
+        })
+        .collect()
+}
+
+/// Pass rate of the policy with no curriculum help: `n` samples per problem at T = 1.
+fn pass_rate(
+    trainer: &Trainer,
+    sandbox: &dyn Executor,
+    problems: &[Problem],
+    n: usize,
+    seed: u64,
+) -> anyhow::Result<f64> {
+    let mut prompts = Vec::new();
+    let mut owners = Vec::new();
+    for p in problems {
+        let ids = trainer.prompt_ids(p, "")?;
+        for _ in 0..n {
+            prompts.push(ids.clone());
+            owners.push(p);
+        }
+    }
+    let cfg = SamplingConfig {
+        max_new_tokens: trainer.config().max_new_tokens,
+        temperature: 1.0,
+        seed,
+        stop_strings: vec![stepcoder_core::prompt::CODE_FENCE_CLOSE.into()],
+        ..SamplingConfig::default()
+    };
+    let outs = generate(trainer.policy(), Some(trainer.tokenizer()), &prompts, &cfg)?;
+    let programs: Vec<String> = outs
+        .iter()
+        .map(|c| Program::extract("", &c.text, FenceMode::Continuation).text().to_string())
+        .collect();
+    let jobs: Vec<(&str, &Problem)> =
+        programs.iter().zip(&owners).map(|(p, o)| (p.as_str(), *o)).collect();
+    let mut passed = 0usize;
+    for r in sandbox.execute_batch(&jobs) {
+        if r?.passed() {
+            passed += 1;
+        }
+    }
+    Ok(passed as f64 / jobs.len() as f64)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name);
+    let value = |name: &str, default: u64| -> anyhow::Result<u64> {
+        match flag(name) {
+            Some(i) => Ok(args
+                .get(i + 1)
+                .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?
+                .parse()?),
+            None => Ok(default),
+        }
+    };
+    let json = flag("--json").is_some();
+    let steps = value("--steps", 60)?;
+    let seed = value("--seed", 0)?;
+
+    let mut cfg = Config::tiny_llama(SPECIALS.len() + PIECES.len(), 64, 2, 4, 2);
+    cfg.bos_token_id = Some(1);
+    cfg.eos_token_id = Some(stepcoder_model::TokenIds::One(2));
+    let tok = tokenizer(&cfg)?;
+    let model = CausalLm::random(cfg, DType::F32, &Device::Cpu, seed)?;
+    let problems = problems();
+    let sandbox: Arc<Sandbox> = Arc::new(Sandbox::new(SandboxConfig::default())?);
+    let parts = Components {
+        executor: sandbox.clone(),
+        reward: Box::new(StepCoderReward::default()),
+        curriculum: Box::new(StepSchedule::new(StepConfig::default(), &problems)?),
+        masker: Box::new(CoverageMask::new()),
+    };
+    let ppo = PpoConfig {
+        problems_per_step: 4,
+        samples_per_problem: 8,
+        max_new_tokens: 8,
+        temperature: 1.0,
+        top_p: 1.0,
+        ppo_epochs: 2,
+        minibatch_rows: 16,
+        grad_accum: 1,
+        max_grad_norm: 1.0,
+        policy_lr: LrSchedule::constant(3e-3),
+        critic_lr: LrSchedule::constant(3e-3),
+        loss: LossConfig {
+            entropy_coef: 0.0,
+            ..LossConfig::default()
+        },
+        kl: KlController::Fixed { beta: 0.01 },
+        advantage: AdvantageKind::Group(GroupBaseline::default()),
+        seed,
+        ..PpoConfig::default()
+    };
+    let mut trainer = Trainer::new(ppo, model, tok, problems.clone(), parts)?;
+
+    let initial = pass_rate(&trainer, sandbox.as_ref(), &problems, 8, seed ^ 0xE1)?;
+    for _ in 0..steps {
+        let m = trainer.step()?;
+        if !json {
+            println!(
+                "step {:3}  reward {:+.3}  pass {:.2}  stages {:?}  kl {:.4}  fgo-masked {:.2}  {:.0} tok/s",
+                m.step, m.reward_mean, m.pass_rate, m.stage_histogram, m.kl, m.fgo_masked_fraction, m.tokens_per_s
+            );
+        }
+    }
+    let final_rate = pass_rate(&trainer, sandbox.as_ref(), &problems, 8, seed ^ 0xE1)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"initial_pass_rate": initial, "final_pass_rate": final_rate, "steps": steps})
+        );
+    } else {
+        println!("pass rate without help: {initial:.3} -> {final_rate:.3} after {steps} steps");
+    }
+    Ok(())
+}
