@@ -63,13 +63,12 @@ fn token_batch(b: usize, t: usize, vocab: usize, salt: usize) -> Result<Tensor> 
 
 /// One next-token cross-entropy loss on `(b, t)` ids.
 pub fn lm_loss(model: &CausalLm, ids: &Tensor) -> Result<Tensor> {
-    let (b, t) = ids.dims2()?;
-    let logits = model.forward(ids, None, None)?.logits;
-    let v = logits.dim(2)?;
-    let pred = logits.narrow(1, 0, t - 1)?.reshape((b * (t - 1), v))?;
-    let tgt = ids.narrow(1, 1, t - 1)?.flatten_all()?;
-    let lp = crate::ops::log_softmax_last_dim(&pred.to_dtype(DType::F32)?)?;
-    Ok(lp.gather(&tgt.unsqueeze(1)?, 1)?.mean_all()?.neg()?)
+    let t = ids.dim(1)?;
+    // Project only the positions that predict something.
+    let hidden = model.forward_hidden(ids, None, None)?.narrow(1, 0, t - 1)?;
+    let logits = model.logits(&hidden)?;
+    let lp = CausalLm::token_log_probs(&logits, &ids.narrow(1, 1, t - 1)?)?;
+    Ok(lp.mean_all()?.neg()?)
 }
 
 /// Train tokens/s: `steps` timed steps after one warm-up step. Returns (tokens/s, s per step).

@@ -619,11 +619,10 @@ impl CausalLm {
     /// Per-token log-probabilities of `targets` under `logits` (`(b, t, vocab)`, `(b, t)`),
     /// differentiable: the PPO ratio's numerator.
     pub fn token_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        let lp = ops::log_softmax_last_dim(&logits.to_dtype(DType::F32)?)?;
-        Ok(lp
-            .contiguous()?
-            .gather(&targets.contiguous()?.unsqueeze(D::Minus1)?, D::Minus1)?
-            .squeeze(D::Minus1)?)
+        Ok(ops::target_log_probs(
+            &logits.to_dtype(DType::F32)?,
+            targets,
+        )?)
     }
 }
 

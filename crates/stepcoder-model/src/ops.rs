@@ -347,6 +347,134 @@ pub fn log_softmax_last_dim(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(LogSoftmax)
 }
 
+// ---------------------------------------------------------------- log-prob of a target
+
+/// `log_softmax(logits)[target]` per row: logits `(rows, vocab)`, targets `(rows)` u32.
+struct TargetLogProb;
+
+fn targets_u32<'a>(s: &'a CpuStorage, l: &Layout) -> Result<Cow<'a, [u32]>> {
+    let (o1, o2) = l
+        .contiguous_offsets()
+        .ok_or_else(|| candle_core::Error::Msg("targets must be contiguous".into()))?;
+    Ok(match s {
+        CpuStorage::U32(v) => Cow::Borrowed(&v[o1..o2]),
+        CpuStorage::I64(v) => Cow::Owned(v[o1..o2].iter().map(|x| *x as u32).collect()),
+        CpuStorage::U8(v) => Cow::Owned(v[o1..o2].iter().map(|x| *x as u32).collect()),
+        _ => candle_core::bail!("targets must be u32, i64 or u8, got {:?}", s.dtype()),
+    })
+}
+
+fn row_lse(x: &[f32]) -> f32 {
+    let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    m + x.iter().map(|v| (v - m).exp()).sum::<f32>().ln()
+}
+
+impl CustomOp2 for TargetLogProb {
+    fn name(&self) -> &'static str {
+        "stepcoder-target-log-prob"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = slice_f32(s1, l1, self.name())?;
+        let t = targets_u32(s2, l2)?;
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let rows = x.len() / n;
+        if t.len() != rows {
+            candle_core::bail!("target-log-prob: {rows} rows but {} targets", t.len());
+        }
+        let mut out = vec![0f32; rows];
+        out.par_iter_mut()
+            .zip(x.par_chunks(n))
+            .zip(t.par_iter())
+            .for_each(|((o, x), t)| {
+                *o = x.get(*t as usize).copied().unwrap_or(f32::NAN) - row_lse(x);
+            });
+        Ok((storage_from_f32(out, s1.dtype())?, Shape::from(rows)))
+    }
+
+    fn bwd(
+        &self,
+        logits: &Tensor,
+        targets: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
+        let d = logits.apply_op3_no_bwd(targets, &grad.contiguous()?, &TargetLogProbBwd)?;
+        Ok((Some(d), None))
+    }
+}
+
+/// d logits = g * (onehot(target) - softmax(logits)) per row.
+struct TargetLogProbBwd;
+
+impl CustomOp3 for TargetLogProbBwd {
+    fn name(&self) -> &'static str {
+        "stepcoder-target-log-prob-bwd"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let x = slice_f32(s1, l1, self.name())?;
+        let t = targets_u32(s2, l2)?;
+        let g = slice_f32(s3, l3, self.name())?;
+        let n = l1.dims().last().copied().unwrap_or(1).max(1);
+        let mut out = vec![0f32; x.len()];
+        out.par_chunks_mut(n)
+            .zip(x.par_chunks(n))
+            .zip(t.par_iter().zip(g.par_iter()))
+            .for_each(|((o, x), (t, g))| {
+                let lse = row_lse(x);
+                for (o, x) in o.iter_mut().zip(x) {
+                    *o = -g * (x - lse).exp();
+                }
+                if let Some(o) = o.get_mut(*t as usize) {
+                    *o += g;
+                }
+            });
+        Ok((storage_from_f32(out, s1.dtype())?, l1.shape().clone()))
+    }
+}
+
+/// `log_softmax(logits, -1)` gathered at `targets`, differentiable in the logits, without
+/// materializing the log-softmax: logits `(.., vocab)`, targets `(..)` -> `(..)`.
+pub fn target_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    let out_shape = targets.shape().clone();
+    if !logits.device().is_cpu() {
+        let lp = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+        return lp
+            .contiguous()?
+            .gather(&targets.contiguous()?.unsqueeze(D::Minus1)?, D::Minus1)?
+            .squeeze(D::Minus1);
+    }
+    let v = logits.dim(D::Minus1)?;
+    let rows = logits.elem_count() / v.max(1);
+    if targets.elem_count() != rows {
+        candle_core::bail!(
+            "target_log_probs: logits {:?} vs targets {:?}",
+            logits.shape(),
+            targets.shape()
+        );
+    }
+    logits
+        .contiguous()?
+        .reshape((rows, v))?
+        .apply_op2(&targets.contiguous()?.flatten_all()?, TargetLogProb)?
+        .reshape(out_shape)
+}
+
 // ---------------------------------------------------------------- rope
 
 /// Non-interleaved (HF `rotate_half`) rope on x `(b, h, t, d)` with cos/sin `(b, t, d/2)`.
@@ -535,6 +663,34 @@ mod tests {
         let proj = randn(&[4, 11], 13);
         let fused = log_softmax_last_dim(&x).unwrap();
         let slow = candle_nn::ops::log_softmax(&x, D::Minus1).unwrap();
+        assert!(max_diff(&fused, &slow) < 1e-5);
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
+    }
+
+    #[test]
+    fn target_log_probs_match_composed_forward_and_backward() {
+        let x = Var::from_tensor(&(randn(&[2, 3, 13], 14) * 5.0).unwrap()).unwrap();
+        let t = Tensor::new(&[[1u32, 12, 0], [5, 5, 7]], &Device::Cpu).unwrap();
+        let proj = randn(&[2, 3], 15);
+        let fused = target_log_probs(&x, &t).unwrap();
+        let slow = candle_nn::ops::log_softmax(&x, D::Minus1)
+            .unwrap()
+            .gather(&t.unsqueeze(2).unwrap(), 2)
+            .unwrap()
+            .squeeze(2)
+            .unwrap();
         assert!(max_diff(&fused, &slow) < 1e-5);
         let gf = (fused * &proj)
             .unwrap()
