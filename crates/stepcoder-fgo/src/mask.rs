@@ -187,10 +187,15 @@ impl CoverageMask {
                     return outside;
                 }
                 let to_program = |p: usize| program.prefix_len() + p - code.start;
-                let mask_of = |line: u32| line_masks.get(line as usize - 1).copied().unwrap_or(1.0);
+                let mask_of = |line: u32| {
+                    line_masks
+                        .get((line as usize).saturating_sub(1))
+                        .copied()
+                        .unwrap_or(1.0)
+                };
                 // Lines holding the token's non-whitespace bytes: the first names the token,
                 // and any of them in the loss keeps the token in the loss.
-                let mut first: Option<(u32, f32)> = None;
+                let mut first: Option<u32> = None;
                 let mut mask = 0.0f32;
                 let mut new_line = true;
                 for (p, &c) in bytes[a..b].iter().enumerate() {
@@ -200,15 +205,14 @@ impl CoverageMask {
                         _ if new_line => {
                             new_line = false;
                             let line = table.line_of(to_program(a + p));
-                            let m = mask_of(line);
-                            first.get_or_insert((line, m));
-                            mask = mask.max(m);
+                            first.get_or_insert(line);
+                            mask = mask.max(mask_of(line));
                         }
                         _ => {}
                     }
                 }
                 let line = match first {
-                    Some((line, _)) => line,
+                    Some(line) => line,
                     None => {
                         let line = table.line_of(to_program(b - 1));
                         mask = mask_of(line);
