@@ -116,3 +116,31 @@ pub fn simulate(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splitmix64_known_answers() {
+        // Reference values of SplitMix64 from seed 0 (Vigna's C implementation).
+        let mut r = SplitMix64::new(0);
+        assert_eq!(r.next_u64(), 0xE220_A839_7B1D_CDAF);
+        assert_eq!(r.next_u64(), 0x6E78_9E6A_A1B9_65F4);
+        let mut r = SplitMix64::new(42);
+        for _ in 0..1000 {
+            let x = r.next_f64();
+            assert!((0.0..1.0).contains(&x));
+            assert!(r.below(7) < 7);
+        }
+    }
+
+    #[test]
+    fn a_longer_prefix_makes_the_simulated_learner_pass_more_often() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(simulated_pass_probability(0.3, 0, 10), 0.3));
+        assert!(close(simulated_pass_probability(0.3, 10, 10), 1.0));
+        assert!(close(simulated_pass_probability(0.2, 5, 10), 0.6));
+        assert!(close(simulated_pass_probability(0.3, 0, 0), 0.3));
+    }
+}

@@ -183,3 +183,20 @@ impl ProblemCurriculum {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ceil_sqrt_is_exact_for_large_values() {
+        for k in [1usize, 2, 3, 1000, 65_535, 65_536, 4_294_967_295] {
+            assert_eq!(ceil_sqrt(k * k), k);
+            assert_eq!(ceil_sqrt(k * k + 1), k + 1);
+            if k > 1 {
+                assert_eq!(ceil_sqrt(k * k - 1), k);
+            }
+        }
+        assert_eq!(ceil_sqrt(usize::MAX), 1usize << (usize::BITS / 2));
+    }
+}
