@@ -1,11 +1,11 @@
 //! PPO + CCCS + FGO on a toy task, end to end on 2 CPU cores in minutes.
 //!
-//! A tiny random Llama (2 layers, hidden 64) with a 23-token code vocabulary learns to answer
+//! A tiny random Llama (2 layers, hidden 64) with an 11-token code vocabulary learns to answer
 //! "print the number 7" problems. Programs run in the real wasm Python sandbox; rewards are
 //! StepCoder's outcome levels; the curriculum (CCCS, Algorithm 1) starts each problem with
-//! most of the canonical solution `print(\n7\n)\n` given (its two lines after the first are
-//! declared as cut points), and removes the help as the pass rate of each problem rises; FGO
-//! masks the tokens of lines no test executed.
+//! most of the canonical solution `print(\n7\n)\n` given (cut points at its lines give three
+//! stages), and removes the help as the pass rate of each problem rises; FGO masks the tokens
+//! of lines no test executed.
 //!
 //! The pass rate is measured without any curriculum help (stage 0: the whole program),
 //! sampling 8 completions per problem at temperature 1, before and after training.
@@ -31,10 +31,7 @@ use stepcoder_ppo::{
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
 
 const SPECIALS: [&str; 4] = ["<unk>", "<s>", "<|im_end|>", "<|im_start|>"];
-const PIECES: [&str; 19] = [
-    "print(", ")", "\n", "```", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", " ", "x", "=",
-    "+", "-",
-];
+const PIECES: [&str; 7] = ["print(", ")", "\n", "```", "7", "1", " "];
 const TEMPLATE: &str = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
 /// A word-level tokenizer over code pieces: `print(`, fences, digits and single characters;
@@ -44,8 +41,10 @@ fn tokenizer(cfg: &Config) -> anyhow::Result<ModelTokenizer> {
     let mut added = Vec::new();
     for (i, s) in SPECIALS.iter().enumerate() {
         vocab.insert(s.to_string(), serde_json::json!(i));
-        added.push(serde_json::json!({"id": i, "content": s, "single_word": false,
-            "lstrip": false, "rstrip": false, "normalized": false, "special": true}));
+        added.push(
+            serde_json::json!({"id": i, "content": s, "single_word": false,
+            "lstrip": false, "rstrip": false, "normalized": false, "special": true}),
+        );
     }
     for (i, s) in PIECES.iter().enumerate() {
         vocab.insert(s.to_string(), serde_json::json!(SPECIALS.len() + i));
@@ -95,12 +94,20 @@ fn problems() -> Vec<Problem> {
             }],
             setup_code: String::new(),
             atol: None,
-            // Two cut points: the argument line and the closing line. CCCS starts by giving
-            // `print(\n7\n` and asking for `)`, then gives nothing.
-            scope: Some(vec![
-                Scope { kind: "Argument".into(), start_line: 2, end_line: 2 },
-                Scope { kind: "Close".into(), start_line: 3, end_line: 3 },
-            ]),
+            // Cut points at the starts of the three lines, three deep each (as nested blocks
+            // that start on one line): 9 cut points give CCCS 3 stages with stride 3. Stage 2
+            // gives `print(\n7\n` (write `)`), stage 1 gives `print(\n` (write `7` and `)`),
+            // stage 0 gives nothing.
+            scope: Some(
+                [1u32, 1, 1, 2, 2, 2, 3, 3, 3]
+                    .iter()
+                    .map(|&l| Scope {
+                        kind: "Line".into(),
+                        start_line: l,
+                        end_line: 3,
+                    })
+                    .collect(),
+            ),
         })
         .collect()
 }
@@ -132,10 +139,17 @@ fn pass_rate(
     let outs = generate(trainer.policy(), Some(trainer.tokenizer()), &prompts, &cfg)?;
     let programs: Vec<String> = outs
         .iter()
-        .map(|c| Program::extract("", &c.text, FenceMode::Continuation).text().to_string())
+        .map(|c| {
+            Program::extract("", &c.text, FenceMode::Continuation)
+                .text()
+                .to_string()
+        })
         .collect();
-    let jobs: Vec<(&str, &Problem)> =
-        programs.iter().zip(&owners).map(|(p, o)| (p.as_str(), *o)).collect();
+    let jobs: Vec<(&str, &Problem)> = programs
+        .iter()
+        .zip(&owners)
+        .map(|(p, o)| (p.as_str(), *o))
+        .collect();
     let mut passed = 0usize;
     for r in sandbox.execute_batch(&jobs) {
         if r?.passed() {
@@ -176,21 +190,22 @@ fn main() -> anyhow::Result<()> {
     };
     let ppo = PpoConfig {
         problems_per_step: 4,
-        samples_per_problem: 8,
-        max_new_tokens: 8,
+        samples_per_problem: 16,
+        max_new_tokens: 6,
         temperature: 1.0,
         top_p: 1.0,
         ppo_epochs: 2,
-        minibatch_rows: 16,
+        minibatch_rows: 32,
         grad_accum: 1,
         max_grad_norm: 1.0,
-        policy_lr: LrSchedule::constant(3e-3),
+        policy_lr: LrSchedule::constant(5e-3),
         critic_lr: LrSchedule::constant(3e-3),
         loss: LossConfig {
-            entropy_coef: 0.0,
+            // Keeps exploring once a stage is solved: the next stage needs new programs.
+            entropy_coef: 0.02,
             ..LossConfig::default()
         },
-        kl: KlController::Fixed { beta: 0.01 },
+        kl: KlController::Fixed { beta: 0.05 },
         advantage: AdvantageKind::Group(GroupBaseline::default()),
         seed,
         ..PpoConfig::default()
@@ -202,8 +217,9 @@ fn main() -> anyhow::Result<()> {
         let m = trainer.step()?;
         if !json {
             println!(
-                "step {:3}  reward {:+.3}  pass {:.2}  stages {:?}  kl {:.4}  fgo-masked {:.2}  {:.0} tok/s",
-                m.step, m.reward_mean, m.pass_rate, m.stage_histogram, m.kl, m.fgo_masked_fraction, m.tokens_per_s
+                "step {:3}  reward {:+.3}  pass {:.2}  stages {:?}  kl {:.4}  fgo-masked {:.2}  gen/exec/train {:.2}/{:.2}/{:.2} s",
+                m.step, m.reward_mean, m.pass_rate, m.stage_histogram, m.kl, m.fgo_masked_fraction,
+                m.time.generation_s, m.time.execution_s, m.time.training_s
             );
         }
     }
