@@ -207,8 +207,9 @@ _MODULE_SNAPSHOTS = {
 }
 _MODULES_KEYS = dict(sys.modules)
 # Names through which a program can reach any module: seeing one restores every module.
-_WIDE_NAMES = {"sys", "modules", "__import__", "importlib", "builtins", "__builtins__",
-               "globals", "vars", "getattr", "setattr", "__dict__", "__class__", "eval", "exec"}
+# (A module is otherwise reachable only by a name the program's code mentions.)
+_WIDE_NAMES = {"modules", "__import__", "importlib", "__builtins__", "__globals__", "__dict__",
+               "globals", "vars", "eval", "exec", "__loader__", "__spec__", "getattr", "setattr"}
 
 
 class _Program:
@@ -226,9 +227,8 @@ class _Program:
             self.restore = list(_MODULE_SNAPSHOTS.values())
             self.restore_all = True
         else:
-            self.restore = [_MODULE_SNAPSHOTS[n] for n in names if n in _MODULE_SNAPSHOTS]
-            if header:
-                self.restore += [_MODULE_SNAPSHOTS[n] for n in _HEADER_MODULES]
+            self.restore = [_MODULE_SNAPSHOTS[n] for n in names
+                            if n in _MODULE_SNAPSHOTS and n != "builtins"]
             self.restore_all = False
 
     def set_tracing(self, on):
@@ -239,9 +239,6 @@ class _Program:
             self.tracing = on
 
 
-_HEADER_MODULES = [
-    n for n, v in _HEADER.items() if isinstance(v, types.ModuleType) and n in _MODULE_SNAPSHOTS
-]
 _program = None
 
 

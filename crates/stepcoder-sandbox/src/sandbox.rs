@@ -10,7 +10,10 @@ use stepcoder_core::{
     CoreError, ExecReport, Executor, Outcome, Problem, ProblemKind, TestCase, TestReport,
 };
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
+    Trap,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::compare::{stdout_matches, values_match};
@@ -194,6 +197,9 @@ impl Drop for Sandbox {
     }
 }
 
+/// Bytes of each pooled linear memory reset with `memset` instead of `madvise`.
+const POOL_KEEP_RESIDENT: usize = 64 << 20;
+
 /// Epoch ticks per second (the timeout resolution).
 const TICKS_PER_S: u64 = 1000;
 
@@ -210,6 +216,20 @@ impl Sandbox {
             )));
         }
         let mut wcfg = Config::new();
+        // Pooled instance slots keep the pre-initialized interpreter's pages mapped between
+        // instances; without it every fresh instance pays thousands of page faults.
+        let slots = std::thread::available_parallelism().map_or(8, |n| n.get() as u32) * 4 + 8;
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 8)
+            .max_core_instances_per_component(32)
+            .max_memories_per_component(4)
+            .max_tables_per_component(16)
+            .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
+            .table_keep_resident(1 << 20);
+        wcfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         wcfg.epoch_interruption(true)
             .consume_fuel(config.fuel.is_some())
             // Traps are outcomes here, not bugs: do not pay for wasm backtraces on each one.

@@ -4,7 +4,7 @@ use std::time::Instant;
 use stepcoder_core::{Executor, OutcomeClass, Problem};
 use stepcoder_data::{load, Format};
 
-use crate::{sandbox, shared_data};
+use crate::{lenient, sandbox, shared_data};
 
 fn run_canonical(problems: &[Problem]) -> Vec<(String, String)> {
     let jobs: Vec<(&str, &Problem)> = problems
@@ -12,7 +12,7 @@ fn run_canonical(problems: &[Problem]) -> Vec<(String, String)> {
         .map(|p| (p.canonical_solution.as_str(), p))
         .collect();
     let t = Instant::now();
-    let reports = sandbox().execute_batch(&jobs);
+    let reports = lenient().execute_batch(&jobs);
     println!("{} problems in {:.1?}", problems.len(), t.elapsed());
     let mut failed = Vec::new();
     for (p, r) in problems.iter().zip(reports) {
