@@ -22,6 +22,10 @@ pub struct ModelBenchArgs {
     /// Tokens sampled per row in the sampling measurement (after a 256 - N token prompt).
     #[arg(long, default_value_t = 32)]
     pub new_tokens: usize,
+    /// Threads for both sides (candle via RAYON_NUM_THREADS, PyTorch via set_num_threads).
+    /// On a busy machine, 1 thread each gives the steadiest comparison.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Skip the PyTorch baseline.
     #[arg(long)]
     pub no_torch: bool,
@@ -31,6 +35,13 @@ pub struct ModelBenchArgs {
 }
 
 fn threads() -> usize {
+    if let Some(n) = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -72,6 +83,10 @@ fn torch_figures(a: &ModelBenchArgs) -> anyhow::Result<Value> {
 pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: debug build; use `cargo run --release` for real figures");
+    }
+    if let Some(n) = a.threads {
+        // Before the first tensor op: candle and rayon size their pools from it.
+        std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
     }
     let mut report = serde_json::Map::new();
     report.insert("threads".into(), json!(threads()));
