@@ -68,6 +68,7 @@ pub mod hf;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod testing;
 pub mod tokenizer;
 
 pub use config::{Config, RopeScaling, TokenIds};
