@@ -20,8 +20,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         timeout: Duration::from_secs(20),
         ..SandboxConfig::default()
     })?;
+    // STEPCODER_BENCH_PYTHON: the interpreter of the native ways (e.g. the real binary
+    // rather than a pyenv shim, whose start-up is itself a subprocess).
     let options = BenchOptions {
         memory_runs,
+        python: Some(std::env::var("STEPCODER_BENCH_PYTHON").unwrap_or_else(|_| "python3".into())),
         ..BenchOptions::default()
     };
     let report = bench::run(&sandbox, &data.problems, &options)?;
