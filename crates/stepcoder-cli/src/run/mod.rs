@@ -265,7 +265,10 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
     bar.set_message("rollouts");
     while trainer.step_count() < cfg.run.steps {
         let m = trainer.step()?;
-        bar.set_position(m.step);
+        // `m.step` is the 0-based index of the step just taken; checkpoints are named by
+        // the number of steps completed.
+        let done = trainer.step_count();
+        bar.set_position(done);
         bar.set_message(format!(
             "reward {:+.2} pass {:>3.0}% kl {:.3}",
             m.reward_mean,
@@ -276,8 +279,8 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
             tracing::warn!("plot not updated: {e:#}");
         }
         let every = cfg.run.checkpoint_every;
-        if (every > 0 && m.step % every == 0) || m.step == cfg.run.steps {
-            let ckpt = dir.checkpoint_for(m.step);
+        if (every > 0 && done % every == 0) || done == cfg.run.steps {
+            let ckpt = dir.checkpoint_for(done);
             trainer
                 .save_checkpoint(&ckpt)
                 .with_context(|| format!("writing checkpoint {}", ckpt.display()))?;
