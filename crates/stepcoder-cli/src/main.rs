@@ -3,6 +3,8 @@
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod plot;
+mod run;
 
 /// StepCoder: reinforcement learning for code LLMs from unit-test feedback.
 #[derive(Debug, Parser)]
@@ -23,6 +25,14 @@ enum Command {
     /// FGO token masks: run a program and show which tokens stay in the policy loss.
     #[command(subcommand)]
     Fgo(cmd::fgo::FgoCommand),
+    /// Train with StepCoder (PPO + CCCS + FGO): progress, metrics, plot, checkpoints, resume.
+    Train(cmd::train::TrainArgs),
+    /// Vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder on the same budget: the paper's Table 1.
+    Ablate(cmd::ablate::AblateArgs),
+    /// Supervised warm start on canonical solutions (the paper's SFT baseline).
+    Sft(cmd::sft::SftArgs),
+    /// pass@k of a model on a problem set, by difficulty, with the outcome mix.
+    Eval(cmd::eval::EvalArgs),
     /// Run a program in the sandbox, or every canonical solution of a problem set.
     Exec(cmd::exec::ExecArgs),
     /// Answer one prompt with a model (chat template applied).
@@ -33,12 +43,28 @@ enum Command {
     Bench(cmd::bench::BenchCommand),
 }
 
+/// Warnings and errors from the libraries (skipped updates, plot failures) go to stderr;
+/// `RUST_LOG=info` (or debug) shows more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    init_logging();
     let result = match cli.command {
         Command::Data(c) => cmd::data::run(c),
         Command::Curriculum(c) => cmd::curriculum::run(c),
         Command::Fgo(c) => cmd::fgo::run(c),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Ablate(a) => cmd::ablate::run(a),
+        Command::Sft(a) => cmd::sft::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
         Command::Exec(a) => cmd::exec::run(a),
         Command::Generate(a) => cmd::generate::run(a),
         Command::Bench(c) => cmd::bench::run(c),
