@@ -3,7 +3,7 @@
 use candle_core::backend::BackendStorage;
 use candle_core::cuda_backend::cudarc::driver::{CudaView, LaunchConfig, PushKernelArg};
 use candle_core::cuda_backend::{CudaDType, WrapErr};
-use candle_core::{CudaDevice, CudaStorage, DType, Layout, Result, Shape};
+use candle_core::{CudaStorage, DType, Layout, Result, Shape};
 
 use crate::{PTX_GAE, PTX_LOGPROB, PTX_PPO_LOSS};
 
@@ -40,15 +40,6 @@ fn dtype_suffix(dtype: DType, op: &str) -> Result<&'static str> {
     })
 }
 
-fn func(
-    dev: &CudaDevice,
-    name: &str,
-    module: &str,
-    ptx: &str,
-) -> Result<candle_core::cuda_backend::CudaFunc> {
-    dev.get_or_load_custom_func(name, module, ptx)
-}
-
 pub(crate) fn logprob_fwd(
     s1: &CudaStorage,
     l1: &Layout,
@@ -65,7 +56,7 @@ pub(crate) fn logprob_fwd(
     }
     let ids = view::<u32>(s2, l2, OP)?;
     let name = format!("logprob_fwd_{}", dtype_suffix(s1.dtype(), OP)?);
-    let f = func(&dev, &name, "stepcoder_logprob", PTX_LOGPROB)?;
+    let f = dev.get_or_load_custom_func(&name, "stepcoder_logprob", PTX_LOGPROB)?;
     let out = dev.alloc_zeros::<f32>(rows)?;
     let vocab_i = i32_arg(vocab, "vocabulary size")?;
     let cfg = row_config(rows, vocab)?;
@@ -105,7 +96,7 @@ pub(crate) fn logprob_bwd(
     let ids = view::<u32>(s2, l2, OP)?;
     let grad = view::<f32>(s3, l3, OP)?;
     let name = format!("logprob_bwd_{}", dtype_suffix(s1.dtype(), OP)?);
-    let f = func(&dev, &name, "stepcoder_logprob", PTX_LOGPROB)?;
+    let f = dev.get_or_load_custom_func(&name, "stepcoder_logprob", PTX_LOGPROB)?;
     let vocab_i = i32_arg(vocab, "vocabulary size")?;
     let cfg = row_config(rows, vocab)?;
     macro_rules! launch {
@@ -152,7 +143,7 @@ pub(crate) fn ppo_loss_fwd(
     let logp = view::<f32>(s1, l1, OP)?;
     let aux = view::<f32>(s2, l2, OP)?;
     let out = dev.alloc_zeros::<f32>(1)?;
-    let f = func(&dev, "ppo_loss_fwd_f32", "stepcoder_ppo_loss", PTX_PPO_LOSS)?;
+    let f = dev.get_or_load_custom_func("ppo_loss_fwd_f32", "stepcoder_ppo_loss", PTX_PPO_LOSS)?;
     let n_i = i32_arg(n, "token count")?;
     let cfg = LaunchConfig {
         grid_dim: (1, 1, 1),
@@ -189,7 +180,7 @@ pub(crate) fn ppo_loss_bwd(
     let aux = view::<f32>(s2, l2, OP)?;
     let g = view::<f32>(s3, l3, OP)?;
     let out = dev.alloc_zeros::<f32>(n)?;
-    let f = func(&dev, "ppo_loss_bwd_f32", "stepcoder_ppo_loss", PTX_PPO_LOSS)?;
+    let f = dev.get_or_load_custom_func("ppo_loss_bwd_f32", "stepcoder_ppo_loss", PTX_PPO_LOSS)?;
     let n_i = i32_arg(n, "token count")?;
     let cfg = LaunchConfig {
         grid_dim: (1, 1, 1),
@@ -227,7 +218,7 @@ pub(crate) fn gae_fwd(
     let m = view::<f32>(s3, l3, OP)?;
     let out = dev.alloc_zeros::<f32>(rows * t)?;
     if rows > 0 && t > 0 {
-        let f = func(&dev, "gae_f32", "stepcoder_gae", PTX_GAE)?;
+        let f = dev.get_or_load_custom_func("gae_f32", "stepcoder_gae", PTX_GAE)?;
         let rows_i = i32_arg(rows, "rows")?;
         let t_i = i32_arg(t, "sequence length")?;
         let threads = 128u32;
