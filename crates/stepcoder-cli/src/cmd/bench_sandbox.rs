@@ -8,7 +8,7 @@ use stepcoder_data::Format;
 use stepcoder_sandbox::bench::{self, BenchOptions};
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
 
-use super::exec::load_problems;
+use super::common::load_problems;
 
 #[derive(Debug, Args)]
 pub struct SandboxBenchArgs {

@@ -4,32 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::common::load_problems;
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use stepcoder_core::{Executor, Outcome, Problem};
 use stepcoder_data::Format;
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
-
-/// Loads a problem set (a path, or `builtin`); bad records are listed on stderr.
-pub(crate) fn load_problems(spec: &str, format: Format) -> anyhow::Result<stepcoder_data::Dataset> {
-    let data = if spec == "builtin" {
-        stepcoder_data::builtin()
-    } else {
-        stepcoder_data::load(spec, format)
-            .with_context(|| format!("loading problems from {spec}"))?
-    };
-    for e in &data.errors {
-        eprintln!("warning: skipping bad record: {e}");
-    }
-    if data.problems.is_empty() {
-        bail!(
-            "{spec}: no usable problem ({} bad records)",
-            data.errors.len()
-        );
-    }
-    Ok(data)
-}
 
 /// Which solutions `--problems` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
