@@ -1,0 +1,96 @@
+//! # stepcoder-cli
+//!
+//! The `stepcoder` command line: `train` (PPO + CCCS + FGO with progress, metrics, plot,
+//! checkpoints and resume), `eval`, `sft`, `ablate`, and the tools around them (`data stats`,
+//! `exec`, `curriculum`, `fgo show`, `generate`, `bench`). Run `stepcoder --help`.
+//!
+//! The library half exists so the run configuration can be built and checked from Rust too:
+//!
+//! ```
+//! use stepcoder_cli::run::config::{CurriculumSection, MaskSection, TrainConfig};
+//!
+//! // Defaults, then a preset, then (optionally) a TOML file, key by key.
+//! let cfg = TrainConfig::resolve("quick", None).unwrap();
+//! assert!(matches!(cfg.curriculum, CurriculumSection::Step { .. })); // CCCS on
+//! assert!(matches!(cfg.mask, MaskSection::Coverage { .. }));        // FGO on
+//! assert!(cfg.to_commented_toml().unwrap().contains("[ppo]"));
+//! ```
+
+use clap::{Parser, Subcommand};
+
+pub mod cmd;
+pub mod plot;
+pub mod run;
+
+/// StepCoder: reinforcement learning for code LLMs from unit-test feedback.
+#[derive(Debug, Parser)]
+#[command(name = "stepcoder", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect problem files: counts, tests, and every bad record.
+    #[command(subcommand)]
+    Data(cmd::data::DataCommand),
+    /// CCCS curriculum: cut points and stages of problems, and a simulated training run.
+    #[command(subcommand)]
+    Curriculum(cmd::curriculum::CurriculumCommand),
+    /// FGO token masks: run a program and show which tokens stay in the policy loss.
+    #[command(subcommand)]
+    Fgo(cmd::fgo::FgoCommand),
+    /// Train with StepCoder (PPO + CCCS + FGO): progress, metrics, plot, checkpoints, resume.
+    Train(cmd::train::TrainArgs),
+    /// Vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder on the same budget: the paper's Table 1.
+    Ablate(cmd::ablate::AblateArgs),
+    /// Supervised warm start on canonical solutions (the paper's SFT baseline).
+    Sft(cmd::sft::SftArgs),
+    /// pass@k of a model on a problem set, by difficulty, with the outcome mix.
+    Eval(cmd::eval::EvalArgs),
+    /// Run a program in the sandbox, or every canonical solution of a problem set.
+    Exec(cmd::exec::ExecArgs),
+    /// Answer one prompt with a model (chat template applied).
+    Generate(cmd::generate::GenerateArgs),
+    /// Performance measurements (`bench sandbox`: the sandbox against native python3;
+    /// `bench model`: model train/sampling throughput against PyTorch).
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
+}
+
+/// Warnings and errors from the libraries (skipped updates, plot failures) go to stderr;
+/// `RUST_LOG=info` (or debug) shows more.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses the command line, runs the command, and prints any error with its causes.
+pub fn main_entry() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Data(c) => cmd::data::run(c),
+        Command::Curriculum(c) => cmd::curriculum::run(c),
+        Command::Fgo(c) => cmd::fgo::run(c),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Ablate(a) => cmd::ablate::run(a),
+        Command::Sft(a) => cmd::sft::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Exec(a) => cmd::exec::run(a),
+        Command::Generate(a) => cmd::generate::run(a),
+        Command::Bench(c) => cmd::bench::run(c),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
