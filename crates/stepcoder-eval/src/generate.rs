@@ -100,10 +100,7 @@ pub fn encode_code_prompt(
         messages.push(ChatMessage::system(system.clone()));
     }
     messages.push(ChatMessage::user(prompt.user.clone()));
-    let mut text = tokenizer.apply_chat_template(&messages, true)?;
-    text.push_str(&prompt.assistant_start);
-    // The template writes BOS itself when the model wants one.
-    Ok(tokenizer.encode(&text, tokenizer.chat_template.is_none())?)
+    Ok(tokenizer.encode_chat_with_answer_start(&messages, &prompt.assistant_start)?)
 }
 
 /// One sampled completion and the program extracted from it.

@@ -212,7 +212,19 @@ impl ModelTokenizer {
 
     /// Token ids of a one-turn user prompt, chat template applied.
     pub fn encode_chat_prompt(&self, user: &str) -> Result<Vec<u32>> {
-        let text = self.apply_chat_template(&[ChatMessage::user(user)], true)?;
+        self.encode_chat_with_answer_start(&[ChatMessage::user(user)], "")
+    }
+
+    /// Token ids of a chat with the assistant turn opened and already started with
+    /// `answer_start` (for example a code fence and a curriculum prefix): the model continues
+    /// the answer from there.
+    pub fn encode_chat_with_answer_start(
+        &self,
+        messages: &[ChatMessage],
+        answer_start: &str,
+    ) -> Result<Vec<u32>> {
+        let mut text = self.apply_chat_template(messages, true)?;
+        text.push_str(answer_start);
         // The template writes BOS itself when the model wants one.
         self.encode(&text, self.chat_template.is_none())
     }

@@ -234,11 +234,9 @@ impl Trainer {
             msgs.push(ChatMessage::system(s.clone()));
         }
         msgs.push(ChatMessage::user(p.user));
-        let mut text = self.tokenizer.apply_chat_template(&msgs, true)?;
-        text.push_str(&p.assistant_start);
         Ok(self
             .tokenizer
-            .encode(&text, self.tokenizer.chat_template.is_none())?)
+            .encode_chat_with_answer_start(&msgs, &p.assistant_start)?)
     }
 
     /// One RL step: rollouts, then the PPO update. Returns (and logs) its metrics.
