@@ -11,68 +11,13 @@ use stepcoder_core::{
 use stepcoder_model::{CausalLm, Config, ModelTokenizer};
 use stepcoder_ppo::Components;
 
-fn byte_chars() -> Vec<char> {
-    let mut bs: Vec<u32> = (33..=126).chain(161..=172).chain(174..=255).collect();
-    let mut cs = bs.clone();
-    let mut n = 0;
-    for b in 0..256u32 {
-        if !bs.contains(&b) {
-            bs.push(b);
-            cs.push(256 + n);
-            n += 1;
-        }
-    }
-    let mut out = vec![' '; 256];
-    for (b, c) in bs.iter().zip(cs) {
-        out[*b as usize] = char::from_u32(c).unwrap();
-    }
-    out
-}
-
-const SPECIALS: [&str; 4] = ["<s>", "</s>", "<|im_start|>", "<|im_end|>"];
-const TEMPLATE: &str = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
-pub const VOCAB: usize = 260;
-
+/// The shared tiny tokenizer of `stepcoder_model::testing` (byte-level BPE, ChatML).
 pub fn tokenizer(cfg: &Config) -> ModelTokenizer {
-    let mut vocab = serde_json::Map::new();
-    for (i, c) in byte_chars().iter().enumerate() {
-        vocab.insert(c.to_string(), serde_json::json!(i));
-    }
-    let mut added = Vec::new();
-    for (i, s) in SPECIALS.iter().enumerate() {
-        vocab.insert(s.to_string(), serde_json::json!(256 + i));
-        added.push(
-            serde_json::json!({"id": 256 + i, "content": s, "single_word": false,
-            "lstrip": false, "rstrip": false, "normalized": false, "special": true}),
-        );
-    }
-    let json = serde_json::json!({
-        "version": "1.0", "truncation": null, "padding": null, "added_tokens": added,
-        "normalizer": null,
-        "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
-        "post_processor": null,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
-        "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-            "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
-            "vocab": vocab, "merges": []}
-    });
-    let inner =
-        stepcoder_model::tokenizers::Tokenizer::from_bytes(json.to_string().as_bytes()).unwrap();
-    ModelTokenizer::new(
-        inner,
-        Some(TEMPLATE.into()),
-        Some("<s>".into()),
-        Some("<|im_end|>".into()),
-        cfg.eos_ids(),
-        None,
-    )
+    stepcoder_model::testing::tiny_tokenizer(cfg).unwrap()
 }
 
 pub fn config() -> Config {
-    let mut c = Config::tiny_llama(VOCAB, 32, 2, 4, 2);
-    c.bos_token_id = Some(256);
-    c.eos_token_id = Some(stepcoder_model::TokenIds::One(259));
-    c
+    stepcoder_model::testing::tiny_config()
 }
 
 pub fn model(seed: u64) -> (CausalLm, ModelTokenizer) {
