@@ -264,7 +264,8 @@ pub struct TrainConfig {
     pub sft: crate::run::sft::SftSection,
 }
 
-/// Named starting points. `quick` fits a fresh 2-core machine in about 15 minutes.
+/// Named starting points. `quick` is sized for a fresh 2-core machine (about 15 minutes
+/// is the aim: 3 steps of 2 problems x 4 rollouts of up to 128 tokens, 8 held-out problems).
 pub const PRESETS: &[(&str, &str)] = &[
     ("default", ""),
     (
@@ -272,20 +273,20 @@ pub const PRESETS: &[(&str, &str)] = &[
         r#"
 [run]
 output_dir = "runs/quick"
-steps = 4
-checkpoint_every = 2
+steps = 3
+checkpoint_every = 1
 [data]
 holdout_every = 5
 [eval]
-limit = 12
-max_new_tokens = 160
-batch_size = 12
+limit = 8
+max_new_tokens = 128
+batch_size = 8
 temperature = 0.0
 [ppo]
-problems_per_step = 4
+problems_per_step = 2
 samples_per_problem = 4
-max_new_tokens = 160
-minibatch_rows = 8
+max_new_tokens = 128
+minibatch_rows = 4
 [sft]
 epochs = 1
 "#,
@@ -441,7 +442,7 @@ mod tests {
             TrainConfig::resolve(name, None).unwrap();
         }
         let quick = TrainConfig::resolve("quick", None).unwrap();
-        assert_eq!(quick.run.steps, 4);
+        assert_eq!(quick.run.steps, 3);
         assert_eq!(quick.ppo.samples_per_problem, 4);
         assert!(TrainConfig::resolve("nope", None).is_err());
     }
@@ -457,7 +458,7 @@ mod tests {
         .unwrap();
         let cfg = TrainConfig::resolve("quick", Some(&path)).unwrap();
         assert_eq!(cfg.run.steps, 7);
-        assert_eq!(cfg.run.checkpoint_every, 2);
+        assert_eq!(cfg.run.checkpoint_every, 1);
         assert_eq!(cfg.curriculum, CurriculumSection::None);
         assert_eq!(cfg.mask, MaskSection::Full);
 
