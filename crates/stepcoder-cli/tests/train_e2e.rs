@@ -168,38 +168,36 @@ fn sft_lowers_the_loss_and_saves_a_loadable_model() {
     stepcoder_model::load_hf_dir(&run.join("model"), &Default::default()).unwrap();
 }
 
+/// Runs `stepcoder train` on a config with `text`; returns its stderr, asserting failure.
+fn train_fails(cfg: &Path, text: &str) -> String {
+    std::fs::write(cfg, text).unwrap();
+    let out = stepcoder()
+        .args(["train", "--config"])
+        .arg(cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "`{text}` was accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn bad_inputs_fail_early_and_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("bad.toml");
-    std::fs::write(&cfg, "[ppo]\nlearning_rate = 1.0\n").unwrap();
-    let out = stepcoder()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = train_fails(&cfg, "[ppo]\nlearning_rate = 1.0\n");
     assert!(err.contains("learning_rate"), "{err}");
 
     let empty = dir.path().join("empty-model");
     std::fs::create_dir_all(&empty).unwrap();
-    std::fs::write(
+    let run = dir.path().join("r");
+    let err = train_fails(
         &cfg,
-        format!(
+        &format!(
             "[model]\npath = \"{}\"\n[run]\noutput_dir = \"{}\"\n",
             empty.display(),
-            dir.path().join("r").display()
+            run.display()
         ),
-    )
-    .unwrap();
-    let out = stepcoder()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(
         err.contains("config.json") || err.contains("weights"),
         "{err}"
@@ -207,22 +205,15 @@ fn bad_inputs_fail_early_and_clearly() {
 
     let data = dir.path().join("weird.json");
     std::fs::write(&data, r#"[{"foo": 1}]"#).unwrap();
-    std::fs::write(
+    let run = dir.path().join("r2");
+    let err = train_fails(
         &cfg,
-        format!(
+        &format!(
             "[data]\ntrain = \"{}\"\n[run]\noutput_dir = \"{}\"\n",
             data.display(),
-            dir.path().join("r2").display()
+            run.display()
         ),
-    )
-    .unwrap();
-    let out = stepcoder()
-        .args(["train", "--config"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
     assert!(
         err.contains("weird.json") && err.contains("--format"),
         "{err}"
