@@ -197,6 +197,10 @@ impl SandboxSection {
     }
 }
 
+/// The `[eval]` section. The sampling keys mirror [`EvalConfig`] field by field instead of
+/// `#[serde(flatten)]`-ing it, because serde cannot combine `flatten` with
+/// `deny_unknown_fields`, and a misspelt key must stay an error; [`EvalSection::sampling`]
+/// is the one place that maps them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EvalSection {
