@@ -94,3 +94,39 @@ pub fn main_entry() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    /// clap checks argument types only when they are read: parse each command's typical line.
+    #[test]
+    fn typical_lines_parse() {
+        for line in [
+            "stepcoder eval --data builtin --k 1,5,10 --samples 10",
+            "stepcoder train --preset quick",
+            "stepcoder ablate",
+            "stepcoder sft",
+            "stepcoder exec --code p.py --json",
+            "stepcoder data stats builtin",
+        ] {
+            if let Err(e) = Cli::try_parse_from(line.split(' ')) {
+                panic!("`{line}`: {e}");
+            }
+        }
+        let Command::Eval(args) =
+            Cli::parse_from(["stepcoder", "eval", "--data", "x", "--k", "1,5"]).command
+        else {
+            panic!("not eval");
+        };
+        assert_eq!(args.k, vec![1, 5]);
+        assert!(Cli::try_parse_from(["stepcoder", "eval", "--data", "x", "--k", "0"]).is_err());
+    }
+}

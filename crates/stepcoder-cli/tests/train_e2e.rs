@@ -1,5 +1,6 @@
 //! The main job end to end on a tiny random model (no download): train writes metrics, plot,
-//! checkpoints and evaluations; refuses to clobber a run; resumes; sft trains and saves.
+//! checkpoints and evaluations; refuses to clobber a run; resumes; sft trains and saves;
+//! eval reports pass@k and saves every sample.
 
 use std::path::Path;
 use std::process::Command;
@@ -218,4 +219,61 @@ fn bad_inputs_fail_early_and_clearly() {
         err.contains("weird.json") && err.contains("--format"),
         "{err}"
     );
+}
+
+#[test]
+fn eval_reports_pass_at_k_and_saves_each_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    stepcoder_model::testing::write_tiny_checkpoint(&model, 5).unwrap();
+    let saved = dir.path().join("eval.json");
+    let out = stepcoder()
+        .args(["eval", "--model"])
+        .arg(&model)
+        .args([
+            "--data",
+            "builtin",
+            "--limit",
+            "2",
+            "--k",
+            "1,2",
+            "--max-new-tokens",
+            "8",
+        ])
+        .args(["--batch-size", "4", "--json", "--output"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "eval failed:\n{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["problems"], 2);
+    // --samples defaults to the largest k.
+    assert_eq!(summary["samples_per_problem"], 2);
+    for k in ["pass@1", "pass@2"] {
+        assert!(summary["pass_at_k"][k].is_number(), "{summary}");
+    }
+    let counted: u64 = summary["outcomes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 4);
+    assert!(
+        summary.get("per_problem").is_none(),
+        "the summary leaves samples out"
+    );
+
+    let full: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    for problem in full["per_problem"].as_array().unwrap() {
+        let samples = problem["samples"].as_array().unwrap();
+        assert_eq!(samples.len(), 2);
+        for s in samples {
+            assert!(s["program"].is_string());
+            let passed = s["outcome"] == "passed";
+            assert_eq!(s.get("failure").is_some(), !passed, "{s}");
+        }
+    }
 }

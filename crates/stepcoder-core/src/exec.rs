@@ -75,6 +75,54 @@ impl Outcome {
     }
 }
 
+/// Cuts `s` to at most `max` characters, marking the cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}...", &s[..at]),
+        None => s.to_string(),
+    }
+}
+
+/// One line a person can read in a log or a report, e.g.
+/// `runtime error: ValueError: invalid literal (line 3)`.
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |line: &Option<u32>| line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        match self {
+            Outcome::Passed => write!(f, "passed"),
+            Outcome::WrongAnswer { expected, got } => write!(
+                f,
+                "wrong answer: expected {:?}, got {:?}",
+                clip(expected, 80),
+                clip(got, 80)
+            ),
+            Outcome::RuntimeError {
+                error_type,
+                message,
+                line,
+            } => write!(
+                f,
+                "runtime error: {error_type}: {}{}",
+                clip(message, 200),
+                at(line)
+            ),
+            Outcome::Timeout => write!(f, "timeout"),
+            Outcome::MemoryLimit => write!(f, "memory limit"),
+            Outcome::OutputLimit => write!(f, "output limit"),
+            Outcome::CompileError {
+                error_type,
+                message,
+                line,
+            } => write!(
+                f,
+                "compile error: {error_type}: {}{}",
+                clip(message, 200),
+                at(line)
+            ),
+        }
+    }
+}
+
 /// The result of one unit test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestReport {
@@ -169,6 +217,12 @@ impl ExecReport {
             .unwrap_or(OutcomeClass::WrongAnswer)
     }
 
+    /// The compile error, or the first test that did not pass: what to show a person
+    /// who asks why a program failed. `None` when every test passed.
+    pub fn first_failure(&self) -> Option<&Outcome> {
+        self.outcomes().into_iter().find(|o| !o.is_passed())
+    }
+
     /// Fraction of tests passed (0 when it did not compile).
     pub fn pass_fraction(&self) -> f64 {
         if self.compile_error.is_some() || self.tests.is_empty() {
@@ -176,5 +230,51 @@ impl ExecReport {
         }
         let n = self.tests.iter().filter(|t| t.outcome.is_passed()).count();
         n as f64 / self.tests.len() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcome_lines_name_the_error_and_clip_long_output() {
+        let runtime = Outcome::RuntimeError {
+            error_type: "ValueError".into(),
+            message: "bad".into(),
+            line: Some(3),
+        };
+        assert_eq!(
+            runtime.to_string(),
+            "runtime error: ValueError: bad (line 3)"
+        );
+        let wrong = Outcome::WrongAnswer {
+            expected: "1\n".into(),
+            got: "x".repeat(100),
+        };
+        let line = wrong.to_string();
+        assert!(line.starts_with("wrong answer: expected \"1\\n\", got \"xxx"));
+        assert!(line.ends_with("...\""), "{line}");
+    }
+
+    #[test]
+    fn first_failure_is_the_compile_error_or_the_first_failing_test() {
+        let ce = Outcome::CompileError {
+            error_type: "SyntaxError".into(),
+            message: "invalid syntax".into(),
+            line: None,
+        };
+        assert_eq!(
+            ExecReport::compile_failure(ce.clone()).first_failure(),
+            Some(&ce)
+        );
+        let report = ExecReport::from_tests(vec![
+            TestReport::new(Outcome::Passed),
+            TestReport::new(Outcome::Timeout),
+            TestReport::new(Outcome::OutputLimit),
+        ]);
+        assert_eq!(report.first_failure(), Some(&Outcome::Timeout));
+        let ok = ExecReport::from_tests(vec![TestReport::new(Outcome::Passed)]);
+        assert_eq!(ok.first_failure(), None);
     }
 }

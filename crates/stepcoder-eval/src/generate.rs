@@ -10,7 +10,7 @@ use stepcoder_model::{
     generate, CausalLm, ChatMessage, Completion, ModelTokenizer, SamplingConfig,
 };
 
-use crate::{EvalReport, ProblemResult};
+use crate::{EvalReport, ProblemResult, SampleRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -171,9 +171,9 @@ pub fn evaluate(
         .flat_map(|p| std::iter::repeat_n((p, ""), cfg.samples))
         .collect();
     let total = jobs.len();
-    let mut outcomes: Vec<Option<OutcomeClass>> = vec![None; total];
+    let mut records: Vec<Option<SampleRecord>> = vec![None; total];
     let (tx, rx) = mpsc::channel::<(usize, Vec<String>)>();
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<OutcomeClass>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<SampleRecord>)>();
     let jobs_for_worker = &jobs;
     std::thread::scope(|scope| -> Result<(), EvalError> {
         let worker = scope.spawn(move || -> Result<(), EvalError> {
@@ -183,12 +183,22 @@ pub fn evaluate(
                     .enumerate()
                     .map(|(i, prog)| (prog.as_str(), jobs_for_worker[start + i].0))
                     .collect();
-                let classes = executor
+                let records = executor
                     .execute_batch(&batch)
                     .into_iter()
-                    .map(|r| r.map(|report| report.class()))
+                    .zip(programs)
+                    .map(|(r, program)| {
+                        r.map(|report| SampleRecord {
+                            outcome: report.class(),
+                            failure: report
+                                .first_failure()
+                                .map(|o| o.to_string())
+                                .unwrap_or_default(),
+                            program,
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                if done_tx.send((start, classes)).is_err() {
+                if done_tx.send((start, records)).is_err() {
                     break;
                 }
             }
@@ -196,11 +206,11 @@ pub fn evaluate(
         });
         let mut sampled = 0;
         let mut executed = 0;
-        let drain = |outcomes: &mut Vec<Option<OutcomeClass>>, executed: &mut usize| {
-            for (start, classes) in done_rx.try_iter() {
-                *executed += classes.len();
-                for (i, c) in classes.into_iter().enumerate() {
-                    outcomes[start + i] = Some(c);
+        let drain = |records: &mut Vec<Option<SampleRecord>>, executed: &mut usize| {
+            for (start, batch) in done_rx.try_iter() {
+                *executed += batch.len();
+                for (i, rec) in batch.into_iter().enumerate() {
+                    records[start + i] = Some(rec);
                 }
             }
         };
@@ -208,7 +218,7 @@ pub fn evaluate(
             sampled += batch.len();
             // A closed channel means the worker stopped on an error, reported below.
             let _ = tx.send((start, batch.into_iter().map(|s| s.program).collect()));
-            drain(&mut outcomes, &mut executed);
+            drain(&mut records, &mut executed);
             on_progress(EvalProgress {
                 sampled,
                 executed,
@@ -222,7 +232,7 @@ pub fn evaluate(
             .unwrap_or_else(|_| Err(EvalError::Config("executor thread panicked".into())));
         sampling?;
         worker_result?;
-        drain(&mut outcomes, &mut executed);
+        drain(&mut records, &mut executed);
         on_progress(EvalProgress {
             sampled,
             executed,
@@ -234,11 +244,19 @@ pub fn evaluate(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let classes = outcomes[i * cfg.samples..(i + 1) * cfg.samples]
-                .iter()
-                .map(|o| o.unwrap_or(OutcomeClass::RuntimeError))
+            // Every job is executed or the whole evaluation fails above, so `None` cannot
+            // happen; it would count as a runtime error rather than vanish.
+            let samples = records[i * cfg.samples..(i + 1) * cfg.samples]
+                .iter_mut()
+                .map(|r| {
+                    r.take().unwrap_or_else(|| SampleRecord {
+                        outcome: OutcomeClass::RuntimeError,
+                        program: String::new(),
+                        failure: "not executed".into(),
+                    })
+                })
                 .collect();
-            ProblemResult::new(p.id.clone(), p.difficulty, classes)
+            ProblemResult::new(p.id.clone(), p.difficulty, Vec::new()).with_samples(samples)
         })
         .collect();
     Ok(EvalReport::from_results(per_problem, &cfg.ks))

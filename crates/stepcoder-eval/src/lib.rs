@@ -35,4 +35,4 @@ pub use generate::{
     encode_code_prompt, evaluate, sample_programs, EvalConfig, EvalError, EvalProgress,
     SampledProgram,
 };
-pub use report::{DifficultyReport, EvalReport, ProblemResult};
+pub use report::{DifficultyReport, EvalReport, ProblemResult, SampleRecord};

@@ -14,6 +14,21 @@ pub struct ProblemResult {
     pub difficulty: Difficulty,
     /// One outcome per sample, in sampling order.
     pub outcomes: Vec<OutcomeClass>,
+    /// What each sample was and why it failed, in sampling order (empty when not kept), so
+    /// that a surprising score can be checked by reading the programs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<SampleRecord>,
+}
+
+/// One evaluated sample: the program that ran and, when it failed, the first failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    pub outcome: OutcomeClass,
+    /// The program the executor ran (prefix + extracted code).
+    pub program: String,
+    /// The compile error or first failing test in words; empty when it passed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub failure: String,
 }
 
 impl ProblemResult {
@@ -22,7 +37,15 @@ impl ProblemResult {
             id: id.into(),
             difficulty,
             outcomes,
+            samples: Vec::new(),
         }
+    }
+
+    /// Attaches the per-sample records (their outcomes replace `outcomes`).
+    pub fn with_samples(mut self, samples: Vec<SampleRecord>) -> Self {
+        self.outcomes = samples.iter().map(|s| s.outcome).collect();
+        self.samples = samples;
+        self
     }
 
     pub fn correct(&self) -> usize {
@@ -114,6 +137,15 @@ impl EvalReport {
             outcomes,
             per_problem,
         }
+    }
+
+    /// The report without the per-sample programs: the summary to print on a terminal.
+    pub fn without_samples(&self) -> Self {
+        let mut r = self.clone();
+        for p in &mut r.per_problem {
+            p.samples.clear();
+        }
+        r
     }
 
     /// A plain-text table: pass@k (in %) by difficulty and overall, then the outcome mix.

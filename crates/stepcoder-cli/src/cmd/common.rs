@@ -26,20 +26,11 @@ pub fn load_problems(spec: &str, format: Format) -> anyhow::Result<Dataset> {
     Ok(data)
 }
 
-/// Parses `1,5,10`.
-pub fn parse_ks(s: &str) -> Result<Vec<usize>, String> {
-    let ks = s
-        .split(',')
-        .map(|k| {
-            k.trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|k| *k > 0)
-                .ok_or_else(|| format!("`{k}` is not a positive integer (expected e.g. 1,5,10)"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if ks.is_empty() {
-        return Err("no k given".into());
-    }
-    Ok(ks)
+/// Parses one k of `--k 1,5,10` (clap splits at the commas).
+pub fn parse_k(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|k| *k > 0)
+        .ok_or_else(|| format!("`{s}` is not a positive integer (expected e.g. 1,5,10)"))
 }

@@ -11,7 +11,7 @@ use stepcoder_eval::{evaluate, EvalConfig};
 use stepcoder_model::LoadOptions;
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
 
-use super::common::{load_problems, parse_ks};
+use super::common::{load_problems, parse_k};
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -27,7 +27,7 @@ pub struct EvalArgs {
     #[arg(long, default_value = "auto")]
     pub format: Format,
     /// The k of each pass@k to report, comma-separated.
-    #[arg(long, value_parser = parse_ks, default_value = "1")]
+    #[arg(long, value_parser = parse_k, value_delimiter = ',', default_value = "1")]
     pub k: Vec<usize>,
     /// Samples per problem (n of the unbiased estimator); defaults to the largest k.
     #[arg(long)]
@@ -53,7 +53,8 @@ pub struct EvalArgs {
     /// Print the report as one JSON object (`pass_at_k`, `by_difficulty`, `outcomes`, ...).
     #[arg(long)]
     pub json: bool,
-    /// Also write the JSON report (with per-problem outcomes) to this file.
+    /// Also write the full JSON report to this file: per problem, each sample's program,
+    /// outcome and first failure (compile error or failing test).
     #[arg(long)]
     pub output: Option<PathBuf>,
 }
