@@ -134,7 +134,7 @@ pub fn run(args: AblateArgs) -> anyhow::Result<()> {
         )?;
         rows.push(Row {
             method: format!("base ({})", base.model.path),
-            report,
+            report: report.without_samples(),
         });
     }
     for (name, cccs, fgo) in VARIANTS {
