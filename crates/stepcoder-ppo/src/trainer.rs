@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use candle_core::{DType, Device, IndexOp, Tensor};
@@ -18,7 +18,10 @@ use stepcoder_core::{
     CompletionSpan, CurriculumSchedule, ExecReport, Executor, Problem, RewardFn, TokenMasker,
 };
 use stepcoder_fgo::{FenceMode, Program};
-use stepcoder_model::{generate, CausalLm, ChatMessage, ModelTokenizer, SamplingConfig, ValueHead};
+use stepcoder_model::{
+    generate, generate_with, CausalLm, ChatMessage, Completion, ModelTokenizer, SamplingConfig,
+    ValueHead,
+};
 
 use crate::atomic::{ensure_finite, save_tensors_atomic, write_atomic};
 use crate::{
@@ -132,6 +135,17 @@ struct Rollout {
     groups: Vec<usize>,
 }
 
+/// Sampled completions and their programs' reports, in row order, with the phase times.
+struct Rollouts {
+    completions: Vec<Completion>,
+    reports: Vec<ExecReport>,
+    generation_s: f64,
+    /// Execution time past the end of generation (the part not hidden behind it).
+    execution_s: f64,
+    /// Time the executor was busy in all (overlapped with generation or not).
+    execution_busy_s: f64,
+}
+
 /// The PPO trainer.
 pub struct Trainer {
     cfg: PpoConfig,
@@ -147,6 +161,7 @@ pub struct Trainer {
     step: u64,
     history: Vec<StepMetrics>,
     log: Option<MetricsLog>,
+    overlap_execution: bool,
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -198,6 +213,7 @@ impl Trainer {
             step: 0,
             history: Vec::new(),
             log: None,
+            overlap_execution: true,
         })
     }
 
@@ -205,6 +221,15 @@ impl Trainer {
     pub fn log_metrics_to(&mut self, path: &Path) -> Result<()> {
         self.log = Some(MetricsLog::append(path)?);
         Ok(())
+    }
+
+    /// Whether programs run while the rest of the batch is still sampled (the default):
+    /// each row's program goes to an execution thread as soon as the row finishes. Off, all
+    /// rows are sampled first and then executed. Results are the same either way (each
+    /// program's report depends only on the program, given a deterministic executor);
+    /// only the time split differs.
+    pub fn set_overlap_execution(&mut self, on: bool) {
+        self.overlap_execution = on;
     }
 
     pub fn step_count(&self) -> u64 {
@@ -264,8 +289,7 @@ impl Trainer {
             plans.push(plan);
         }
 
-        // --- generation
-        let t_gen = Instant::now();
+        // --- generation, with each finished row's program run on a second thread meanwhile
         let sampling = SamplingConfig {
             max_new_tokens: cfg.max_new_tokens,
             temperature: cfg.temperature,
@@ -275,33 +299,19 @@ impl Trainer {
             eos_ids: Vec::new(),
             stop_strings: vec![CODE_FENCE_CLOSE.to_string()],
         };
-        let completions = generate(&self.policy, Some(&self.tokenizer), &prompts, &sampling)?;
-        let generation_s = t_gen.elapsed().as_secs_f64();
-
-        // --- execution
-        let t_exec = Instant::now();
         let row_plan = |r: usize| &plans[r / cfg.samples_per_problem];
-        let programs: Vec<String> = completions
-            .iter()
-            .enumerate()
-            .map(|(r, c)| {
-                Program::extract(&row_plan(r).prefix, &c.text, cfg.fence)
-                    .text()
-                    .to_string()
-            })
-            .collect();
-        let jobs: Vec<(&str, &Problem)> = programs
-            .iter()
-            .enumerate()
-            .map(|(r, p)| (p.as_str(), &self.problems[groups[r]]))
-            .collect();
-        let reports: Vec<ExecReport> = self
-            .parts
-            .executor
-            .execute_batch(&jobs)
-            .into_iter()
-            .collect::<std::result::Result<_, _>>()?;
-        let execution_s = t_exec.elapsed().as_secs_f64();
+        let program_of = |r: usize, c: &stepcoder_model::Completion| {
+            Program::extract(&row_plan(r).prefix, &c.text, cfg.fence)
+                .text()
+                .to_string()
+        };
+        let Rollouts {
+            completions,
+            reports,
+            generation_s,
+            execution_s,
+            execution_busy_s,
+        } = self.sample_and_execute(&prompts, &groups, &sampling, program_of)?;
 
         let t_train = Instant::now();
         let mut outcomes = OutcomeCounts::default();
@@ -335,8 +345,11 @@ impl Trainer {
 
         // --- tensors over predicted positions
         let roll = self.build_rollout(&completions, &token_masks, groups.clone(), &dev)?;
+        let t_score = Instant::now();
         let (old_logp, old_values) = self.score(&roll, false)?;
         let (ref_logp, _) = self.score(&roll, true)?;
+        let scoring_s = t_score.elapsed().as_secs_f64();
+        let (mut forward_s, mut backward_s, mut optimizer_s) = (0f64, 0f64, 0f64);
         let kl_tok = ((&old_logp - &ref_logp)? * &roll.resp_mask)?;
         let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
         let kl_mean = kl_tok.sum_all()?.to_scalar::<f32>()? as f64 / resp_tokens.max(1.0);
@@ -374,6 +387,7 @@ impl Trainer {
                     &dev,
                 )?;
                 let pick = |t: &Tensor| t.index_select(&ix, 0);
+                let t0 = Instant::now();
                 let out =
                     self.policy
                         .forward(&pick(&roll.input)?, Some(&pick(&roll.attn)?), None)?;
@@ -424,8 +438,12 @@ impl Trainer {
                 sum_clip += stats.clip_fraction;
                 sum_akl += stats.approx_kl;
                 n_mb += 1;
+                forward_s += t0.elapsed().as_secs_f64();
+                let t1 = Instant::now();
                 let store = total.backward()?;
                 acc.add(Gradients::from_store(&store, self.optimizer.groups())?)?;
+                backward_s += t1.elapsed().as_secs_f64();
+                let t2 = Instant::now();
                 let last_chunk = epoch + 1 == cfg.ppo_epochs && ci + 1 == chunks.len();
                 if acc.count() >= cfg.grad_accum || last_chunk {
                     let mut g = acc.mean()?;
@@ -446,6 +464,7 @@ impl Trainer {
                         }
                     }
                 }
+                optimizer_s += t2.elapsed().as_secs_f64();
             }
         }
         self.cfg.kl.update(kl_mean, roll.rows as u64);
@@ -476,6 +495,11 @@ impl Trainer {
                 generation_s,
                 execution_s,
                 training_s,
+                execution_busy_s,
+                scoring_s,
+                forward_s,
+                backward_s,
+                optimizer_s,
             },
             lr_policy: lr_p,
             lr_critic: lr_c,
@@ -490,11 +514,113 @@ impl Trainer {
         Ok(metrics)
     }
 
+    /// Samples completions for `prompts` and runs their programs (`program_of(row,
+    /// completion)`) against the problems of `groups`. With overlap on, a scoped thread
+    /// executes rows as they finish (each time, everything finished since its last batch, so
+    /// the executor still parallelizes within a batch) while sampling goes on.
+    fn sample_and_execute(
+        &self,
+        prompts: &[Vec<u32>],
+        groups: &[usize],
+        sampling: &SamplingConfig,
+        program_of: impl Fn(usize, &Completion) -> String,
+    ) -> Result<Rollouts> {
+        let executor: &dyn Executor = self.parts.executor.as_ref();
+        let problems = &self.problems;
+        let run = |batch: &[(usize, String)]| -> Result<Vec<ExecReport>> {
+            let jobs: Vec<(&str, &Problem)> = batch
+                .iter()
+                .map(|(r, p)| (p.as_str(), &problems[groups[*r]]))
+                .collect();
+            Ok(executor
+                .execute_batch(&jobs)
+                .into_iter()
+                .collect::<std::result::Result<_, _>>()?)
+        };
+        let t_gen = Instant::now();
+        if !self.overlap_execution {
+            let completions = generate(&self.policy, Some(&self.tokenizer), prompts, sampling)?;
+            let generation_s = t_gen.elapsed().as_secs_f64();
+            let t_exec = Instant::now();
+            let batch: Vec<(usize, String)> = completions
+                .iter()
+                .enumerate()
+                .map(|(r, c)| (r, program_of(r, c)))
+                .collect();
+            let reports = run(&batch)?;
+            let execution_s = t_exec.elapsed().as_secs_f64();
+            return Ok(Rollouts {
+                completions,
+                reports,
+                generation_s,
+                execution_s,
+                execution_busy_s: execution_s,
+            });
+        }
+        let rows = prompts.len();
+        let (tx, rx) = mpsc::channel::<(usize, String)>();
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(move || -> Result<(Vec<Option<ExecReport>>, f64)> {
+                let mut reports: Vec<Option<ExecReport>> = (0..rows).map(|_| None).collect();
+                let mut busy = 0f64;
+                while let Ok(first) = rx.recv() {
+                    let batch: Vec<(usize, String)> =
+                        std::iter::once(first).chain(rx.try_iter()).collect();
+                    let t = Instant::now();
+                    for ((r, _), report) in batch.iter().zip(run(&batch)?) {
+                        reports[*r] = Some(report);
+                    }
+                    busy += t.elapsed().as_secs_f64();
+                }
+                Ok((reports, busy))
+            });
+            let sampled = generate_with(
+                &self.policy,
+                Some(&self.tokenizer),
+                prompts,
+                sampling,
+                |r, c| {
+                    // A closed channel means the worker stopped on an error, reported below.
+                    let _ = tx.send((r, program_of(r, c)));
+                },
+            );
+            drop(tx);
+            let generation_s = t_gen.elapsed().as_secs_f64();
+            let t_rest = Instant::now();
+            let executed = worker.join().map_err(|_| {
+                PpoError::Core(stepcoder_core::CoreError::Executor(
+                    "the execution thread panicked".into(),
+                ))
+            })?;
+            let execution_s = t_rest.elapsed().as_secs_f64();
+            let completions = sampled?;
+            let (reports, execution_busy_s) = executed?;
+            let reports = reports
+                .into_iter()
+                .enumerate()
+                .map(|(r, report)| {
+                    report.ok_or_else(|| {
+                        PpoError::Core(stepcoder_core::CoreError::Executor(format!(
+                            "no report for row {r}"
+                        )))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Rollouts {
+                completions,
+                reports,
+                generation_s,
+                execution_s,
+                execution_busy_s,
+            })
+        })
+    }
+
     /// Pads prompt + completion rows to one length; masks mark the completion tokens among
     /// the predicted positions (position `p` predicts token `p + 1`).
     fn build_rollout(
         &self,
-        completions: &[stepcoder_model::Completion],
+        completions: &[Completion],
         token_masks: &[Vec<f32>],
         groups: Vec<usize>,
         dev: &Device,
@@ -719,6 +845,7 @@ impl Trainer {
             step: state.step,
             history: state.history,
             log: None,
+            overlap_execution: true,
         })
     }
 }

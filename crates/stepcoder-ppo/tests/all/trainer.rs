@@ -185,3 +185,77 @@ fn non_finite_loss_skips_the_update_and_checkpoints_refuse_corrupt_weights() {
         "no temporary left behind"
     );
 }
+
+/// The rule executor, recording which thread ran each batch and the programs in it.
+#[derive(Default)]
+struct Recording {
+    calls: std::sync::Mutex<Vec<(std::thread::ThreadId, Vec<String>)>>,
+}
+
+impl stepcoder_core::Executor for Recording {
+    fn execute(
+        &self,
+        program: &str,
+        problem: &stepcoder_core::Problem,
+    ) -> Result<stepcoder_core::ExecReport, stepcoder_core::CoreError> {
+        tiny::RuleExecutor.execute(program, problem)
+    }
+
+    fn execute_batch(
+        &self,
+        jobs: &[(&str, &stepcoder_core::Problem)],
+    ) -> Vec<Result<stepcoder_core::ExecReport, stepcoder_core::CoreError>> {
+        self.calls.lock().unwrap().push((
+            std::thread::current().id(),
+            jobs.iter().map(|(p, _)| p.to_string()).collect(),
+        ));
+        jobs.iter().map(|(p, pr)| self.execute(p, pr)).collect()
+    }
+}
+
+/// Running each row's program as soon as the row is sampled (on another thread) gives the
+/// same steps as sampling everything first and executing after.
+#[test]
+fn overlapped_execution_matches_executing_after_generation() {
+    let run = |overlap: bool| {
+        let (model, tok) = tiny::model(1);
+        let problems = tiny::problems();
+        let recording = std::sync::Arc::new(Recording::default());
+        let mut parts = tiny::components(&problems);
+        parts.executor = recording.clone();
+        let mut cfg = config(AdvantageKind::Gae(Gae::default()));
+        cfg.max_new_tokens = 24;
+        let mut t = Trainer::new(cfg, model, tok, problems, parts).unwrap();
+        t.set_overlap_execution(overlap);
+        let metrics: Vec<_> = (0..3)
+            .map(|_| {
+                let mut m = t.step().unwrap();
+                assert!(m.time.execution_busy_s >= 0.0 && m.time.execution_s >= 0.0);
+                (m.time, m.tokens_per_s) = (Default::default(), 0.0);
+                m
+            })
+            .collect();
+        let calls = std::mem::take(&mut *recording.calls.lock().unwrap());
+        (metrics, calls)
+    };
+    let (after, after_calls) = run(false);
+    let (overlapped, overlapped_calls) = run(true);
+    assert_eq!(
+        after, overlapped,
+        "same rewards, losses, curriculum, every metric"
+    );
+    let me = std::thread::current().id();
+    assert!(after_calls.iter().all(|(id, _)| *id == me));
+    assert_eq!(after_calls.len(), 3, "one batch per step");
+    assert!(
+        overlapped_calls.iter().all(|(id, _)| *id != me),
+        "programs run on the execution thread"
+    );
+    let programs = |calls: &[(std::thread::ThreadId, Vec<String>)]| {
+        let mut all: Vec<String> = calls.iter().flat_map(|(_, p)| p.clone()).collect();
+        all.sort();
+        all
+    };
+    assert_eq!(programs(&after_calls), programs(&overlapped_calls));
+    assert_eq!(programs(&after_calls).len(), 3 * 4, "each row once");
+}
