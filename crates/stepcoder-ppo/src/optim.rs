@@ -1,11 +1,16 @@
 //! AdamW whose state (moments and step) saves and loads, gradients keyed by parameter name,
 //! global-norm clipping and gradient accumulation. `candle_nn::AdamW` keeps its moments
-//! private, so exact resume needs our own.
+//! private, so exact resume needs our own; its update is fused (one in-place pass per
+//! parameter over weight and moments) for f32 CPU parameters.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
-use candle_core::{backprop::GradStore, DType, Device, Tensor, Var};
+use candle_core::{
+    backprop::GradStore, CpuStorage, DType, Device, InplaceOp2, Layout, Tensor, Var,
+};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{ensure_finite, save_tensors_atomic};
@@ -167,14 +172,149 @@ impl GradAccumulator {
     }
 }
 
+/// One parameter's first and second moments (f32, the parameter's shape).
+#[derive(Debug)]
+enum Moments {
+    /// f32 CPU parameters: host buffers, updated in place with the weight in one pass.
+    Host {
+        m: Mutex<Vec<f32>>,
+        v: Mutex<Vec<f32>>,
+    },
+    /// Other devices or dtypes: tensors on the parameter's device, updated with tensor ops.
+    Tensor { m: Tensor, v: Tensor },
+}
+
+impl Moments {
+    fn zeros(var: &Var) -> Result<Self> {
+        Ok(if fused(var) {
+            let n = var.elem_count();
+            Moments::Host {
+                m: Mutex::new(vec![0.0; n]),
+                v: Mutex::new(vec![0.0; n]),
+            }
+        } else {
+            let z = Tensor::zeros(var.shape(), DType::F32, var.device())?;
+            Moments::Tensor { m: z.clone(), v: z }
+        })
+    }
+
+    /// `(m, v)` as CPU tensors of `shape` (for saving).
+    fn to_tensors(&self, shape: &candle_core::Shape) -> Result<(Tensor, Tensor)> {
+        Ok(match self {
+            Moments::Host { m, v } => (
+                Tensor::from_slice(&lock(m)?, shape, &Device::Cpu)?,
+                Tensor::from_slice(&lock(v)?, shape, &Device::Cpu)?,
+            ),
+            Moments::Tensor { m, v } => (m.to_device(&Device::Cpu)?, v.to_device(&Device::Cpu)?),
+        })
+    }
+
+    /// Replaces the first (`first`) or second moment with `t` (same shape, checked by the
+    /// caller).
+    fn set(&mut self, first: bool, t: &Tensor) -> Result<()> {
+        let t = t.to_dtype(DType::F32)?;
+        match self {
+            Moments::Host { m, v } => {
+                let data: Vec<f32> = t.flatten_all()?.to_vec1()?;
+                *lock(if first { m } else { v })? = data;
+            }
+            Moments::Tensor { m, v } => {
+                let slot = if first { m } else { v };
+                *slot = t.to_device(slot.device())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A moment buffer's lock (a panic mid-update poisons it: the state is then unusable).
+fn lock(x: &Mutex<Vec<f32>>) -> candle_core::Result<MutexGuard<'_, Vec<f32>>> {
+    x.lock()
+        .map_err(|_| candle_core::Error::Msg("AdamW moment lock poisoned".into()))
+}
+
+/// Whether `var` takes the fused in-place update (f32, contiguous, on the CPU).
+fn fused(var: &Var) -> bool {
+    var.device().is_cpu() && var.dtype() == DType::F32 && var.is_contiguous()
+}
+
+/// The fused update of one parameter: weight, first and second moment in one pass over
+/// memory, in place (the tensor-op version makes about a dozen full-size temporaries).
+struct FusedUpdate<'a> {
+    m: &'a Mutex<Vec<f32>>,
+    v: &'a Mutex<Vec<f32>>,
+    lr: f32,
+    b1: f32,
+    b2: f32,
+    eps: f32,
+    /// `1 - lr * weight_decay`.
+    decay: f32,
+    bc1: f32,
+    bc2: f32,
+}
+
+impl InplaceOp2 for FusedUpdate<'_> {
+    fn name(&self) -> &'static str {
+        "stepcoder-ppo-adamw"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &mut CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> candle_core::Result<()> {
+        let (CpuStorage::F32(p), CpuStorage::F32(g)) = (s1, s2) else {
+            candle_core::bail!("fused AdamW needs f32 parameters and gradients");
+        };
+        let (Some((p0, p1)), Some((g0, g1))) = (l1.contiguous_offsets(), l2.contiguous_offsets())
+        else {
+            candle_core::bail!("fused AdamW needs contiguous tensors");
+        };
+        let (p, g) = (&mut p[p0..p1], &g[g0..g1]);
+        let (mut m, mut v) = (lock(self.m)?, lock(self.v)?);
+        if p.len() != g.len() || p.len() != m.len() || p.len() != v.len() {
+            candle_core::bail!(
+                "fused AdamW: {} weights, {} gradients, {} and {} moments",
+                p.len(),
+                g.len(),
+                m.len(),
+                v.len()
+            );
+        }
+        let (lr, b1, b2, eps, decay, bc1, bc2) = (
+            self.lr, self.b1, self.b2, self.eps, self.decay, self.bc1, self.bc2,
+        );
+        const CHUNK: usize = 1 << 14;
+        p.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .for_each(|(((p, g), m), v)| {
+                for i in 0..p.len() {
+                    let gi = g[i];
+                    m[i] = b1 * m[i] + (1.0 - b1) * gi;
+                    v[i] = b2 * v[i] + (1.0 - b2) * gi * gi;
+                    let update = (m[i] / bc1) / ((v[i] / bc2).sqrt() + eps);
+                    p[i] = p[i] * decay - lr * update;
+                }
+            });
+        Ok(())
+    }
+}
+
 /// AdamW (decoupled weight decay, bias-corrected moments) over parameter groups with one
 /// learning rate per group. Moments are kept in f32 whatever the parameters' dtype.
+///
+/// f32 CPU parameters are updated in place by one fused, parallel pass per parameter
+/// (weight and both moments together); other parameters (GPU, half precision) fall back
+/// to tensor ops. Either way the state saves and loads the same way ([`AdamW::save`]).
 #[derive(Debug)]
 pub struct AdamW {
     cfg: AdamWConfig,
     groups: Vec<ParamGroup>,
-    m: HashMap<String, Tensor>,
-    v: HashMap<String, Tensor>,
+    moments: HashMap<String, Moments>,
     step: u64,
 }
 
@@ -185,11 +325,13 @@ impl AdamW {
                 "AdamW needs 0 <= beta < 1 and eps > 0, got {cfg:?}"
             )));
         }
-        let mut m = HashMap::new();
+        let mut moments = HashMap::new();
         for g in &groups {
             for (name, var) in &g.params {
-                let z = Tensor::zeros(var.shape(), DType::F32, var.device())?;
-                if m.insert(key(&g.name, name), z).is_some() {
+                if moments
+                    .insert(key(&g.name, name), Moments::zeros(var)?)
+                    .is_some()
+                {
                     return Err(PpoError::Config(format!(
                         "parameter {name} appears twice in group {}",
                         g.name
@@ -197,12 +339,10 @@ impl AdamW {
                 }
             }
         }
-        let v = m.clone();
         Ok(AdamW {
             cfg,
             groups,
-            m,
-            v,
+            moments,
             step: 0,
         })
     }
@@ -240,23 +380,40 @@ impl AdamW {
                 let Some(grad) = grads.grads.get(&k) else {
                     continue;
                 };
-                let m = self
-                    .m
+                let moments = self
+                    .moments
                     .get_mut(&k)
                     .ok_or_else(|| PpoError::state("AdamW", format!("no moment for {k}")))?;
-                *m = ((&*m * b1)? + (grad * (1.0 - b1))?)?;
-                let v = self
-                    .v
-                    .get_mut(&k)
-                    .ok_or_else(|| PpoError::state("AdamW", format!("no moment for {k}")))?;
-                *v = ((&*v * b2)? + (grad.sqr()? * (1.0 - b2))?)?;
-                let m_hat = (&*m / bc1)?;
-                let v_hat = (&*v / bc2)?;
-                let p = var.as_tensor().to_dtype(DType::F32)?;
-                let p = (&p * (1.0 - lr * self.cfg.weight_decay))?;
-                let upd = (m_hat / (v_hat.sqrt()? + self.cfg.eps)?)?;
-                let p = (p - (upd * lr)?)?;
-                var.set(&p.to_dtype(var.dtype())?)?;
+                match moments {
+                    Moments::Host { m, v } => {
+                        let grad = grad.to_dtype(DType::F32)?.contiguous()?;
+                        var.as_tensor().inplace_op2(
+                            &grad,
+                            &FusedUpdate {
+                                m,
+                                v,
+                                lr: lr as f32,
+                                b1: b1 as f32,
+                                b2: b2 as f32,
+                                eps: self.cfg.eps as f32,
+                                decay: (1.0 - lr * self.cfg.weight_decay) as f32,
+                                bc1: bc1 as f32,
+                                bc2: bc2 as f32,
+                            },
+                        )?;
+                    }
+                    Moments::Tensor { m, v } => {
+                        *m = ((&*m * b1)? + (grad * (1.0 - b1))?)?;
+                        *v = ((&*v * b2)? + (grad.sqr()? * (1.0 - b2))?)?;
+                        let m_hat = (&*m / bc1)?;
+                        let v_hat = (&*v / bc2)?;
+                        let p = var.as_tensor().to_dtype(DType::F32)?;
+                        let p = (&p * (1.0 - lr * self.cfg.weight_decay))?;
+                        let upd = (m_hat / (v_hat.sqrt()? + self.cfg.eps)?)?;
+                        let p = (p - (upd * lr)?)?;
+                        var.set(&p.to_dtype(var.dtype())?)?;
+                    }
+                }
             }
         }
         Ok(())
@@ -266,11 +423,17 @@ impl AdamW {
     /// atomically, refusing a state with NaN or inf.
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut out: HashMap<String, Tensor> = HashMap::new();
-        for (k, t) in &self.m {
-            out.insert(format!("m/{k}"), t.to_device(&Device::Cpu)?);
-        }
-        for (k, t) in &self.v {
-            out.insert(format!("v/{k}"), t.to_device(&Device::Cpu)?);
+        for g in &self.groups {
+            for (name, var) in &g.params {
+                let k = key(&g.name, name);
+                let (m, v) = self
+                    .moments
+                    .get(&k)
+                    .ok_or_else(|| PpoError::state("AdamW", format!("no moment for {k}")))?
+                    .to_tensors(var.shape())?;
+                out.insert(format!("m/{k}"), m);
+                out.insert(format!("v/{k}"), v);
+            }
         }
         out.insert(
             "step".into(),
@@ -290,22 +453,29 @@ impl AdamW {
         let step = *step
             .first()
             .ok_or_else(|| PpoError::state(&what, "empty `step`"))?;
-        for (prefix, moments) in [("m", &mut self.m), ("v", &mut self.v)] {
-            for (k, cur) in moments.iter_mut() {
-                let saved = t
-                    .remove(&format!("{prefix}/{k}"))
-                    .ok_or_else(|| PpoError::state(&what, format!("no moment {prefix}/{k}")))?;
-                if saved.dims() != cur.dims() {
-                    return Err(PpoError::state(
-                        &what,
-                        format!(
-                            "{prefix}/{k} has shape {:?}, expected {:?}",
-                            saved.dims(),
-                            cur.dims()
-                        ),
-                    ));
+        for g in &self.groups {
+            for (name, var) in &g.params {
+                let k = key(&g.name, name);
+                let moments = self
+                    .moments
+                    .get_mut(&k)
+                    .ok_or_else(|| PpoError::state(&what, format!("no moment for {k}")))?;
+                for (prefix, first) in [("m", true), ("v", false)] {
+                    let saved = t
+                        .remove(&format!("{prefix}/{k}"))
+                        .ok_or_else(|| PpoError::state(&what, format!("no moment {prefix}/{k}")))?;
+                    if saved.dims() != var.dims() {
+                        return Err(PpoError::state(
+                            &what,
+                            format!(
+                                "{prefix}/{k} has shape {:?}, expected {:?}",
+                                saved.dims(),
+                                var.dims()
+                            ),
+                        ));
+                    }
+                    moments.set(first, &saved)?;
                 }
-                *cur = saved.to_dtype(DType::F32)?.to_device(cur.device())?;
             }
         }
         if let Some(extra) = t.keys().next() {

@@ -117,6 +117,72 @@ fn saved_state_resumes_exactly_and_rejects_mismatches() {
     assert!(matches!(err, PpoError::State { .. }), "{err}");
 }
 
+/// f32 CPU parameters take the fused in-place update, others (here f64) tensor ops: both
+/// follow the same rule, and an f64 state saved by one loads into the other.
+#[test]
+fn fused_and_tensor_op_updates_agree_and_share_the_saved_format() {
+    use candle_core::DType;
+    let dir = tempfile::tempdir().unwrap();
+    let init = tensor(&[6, 7], 8, -1.0, 1.0);
+    let target = tensor(&[6, 7], 9, -1.0, 1.0);
+    let cfg = AdamWConfig {
+        weight_decay: 0.1,
+        ..AdamWConfig::default()
+    };
+    let build = |dtype: DType| {
+        let w = Var::from_tensor(&init.to_dtype(dtype).unwrap()).unwrap();
+        let opt = AdamW::new(
+            vec![ParamGroup::new("p", vec![("w".into(), w.clone())])],
+            cfg,
+        )
+        .unwrap();
+        (w, opt)
+    };
+    let run = |w: &Var, opt: &mut AdamW, steps: usize| {
+        let group = opt.groups().to_vec();
+        for _ in 0..steps {
+            let t = target.to_dtype(w.dtype()).unwrap();
+            let loss = (w.as_tensor() - &t)
+                .unwrap()
+                .sqr()
+                .unwrap()
+                .sum_all()
+                .unwrap();
+            let g = Gradients::from_store(&loss.backward().unwrap(), &group).unwrap();
+            opt.step(&g, &[0.03]).unwrap();
+        }
+    };
+    let (fused, mut fused_opt) = build(DType::F32);
+    let (plain, mut plain_opt) = build(DType::F64);
+    run(&fused, &mut fused_opt, 4);
+    run(&plain, &mut plain_opt, 4);
+    let as_f32 = |w: &Var| flat(&w.as_tensor().to_dtype(DType::F32).unwrap());
+    let d = as_f32(&fused)
+        .iter()
+        .zip(as_f32(&plain))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(d < 1e-6, "fused vs tensor ops differ by {d}");
+    // Cross-load: the f64 run's state continues the f32 run's and vice versa.
+    let path = dir.path().join("o.safetensors");
+    fused_opt.save(&path).unwrap();
+    plain_opt.load(&path).unwrap();
+    plain_opt.save(&path).unwrap();
+    fused_opt.load(&path).unwrap();
+    assert_eq!(plain_opt.step_count(), 4);
+    run(&fused, &mut fused_opt, 2);
+    run(&plain, &mut plain_opt, 2);
+    let d = as_f32(&fused)
+        .iter()
+        .zip(as_f32(&plain))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        d < 1e-5,
+        "after reloading, fused vs tensor ops differ by {d}"
+    );
+}
+
 #[test]
 fn separate_learning_rates_per_group() {
     let a = Var::from_tensor(&Tensor::new(&[1f32], &Device::Cpu).unwrap()).unwrap();
