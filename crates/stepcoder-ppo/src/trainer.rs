@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use candle_core::{DType, Device, IndexOp, Tensor};
+use candle_core::{DType, Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -124,15 +124,38 @@ struct TrainerState {
     history: Vec<StepMetrics>,
 }
 
-/// One rollout batch, flattened to `[B, P]` tensors over predicted positions.
+/// One rollout batch. Prompts are left-padded to one length `Lp` and completions follow
+/// (right-padded to the longest, `R` tokens), so every row's completion is predicted from the
+/// same window of `R` positions, `Lp - 1 ..`: the LM head, log-probs, values, advantages
+/// and losses are computed on `[B, R]` (`[B, R, V]` logits) instead of the whole sequence.
 struct Rollout {
+    /// Model input `[B, Lp + R - 1]` (the last completion token is only a target).
     input: Tensor,
     attn: Tensor,
+    /// First position of the window (`Lp - 1`).
+    start: usize,
+    /// The completion tokens `[B, R]` (padding where `resp_mask` is 0).
     targets: Tensor,
     resp_mask: Tensor,
     fgo_mask: Tensor,
     rows: usize,
     groups: Vec<usize>,
+}
+
+impl Rollout {
+    /// Hidden states of the window `[n, R, H]` for the rows `ix` (all rows when `None`).
+    fn window_hidden(&self, model: &CausalLm, ix: Option<&Tensor>) -> Result<Tensor> {
+        let (input, attn) = match ix {
+            Some(ix) => (
+                self.input.index_select(ix, 0)?,
+                self.attn.index_select(ix, 0)?,
+            ),
+            None => (self.input.clone(), self.attn.clone()),
+        };
+        let r = self.targets.dim(1)?;
+        let hidden = model.forward_hidden(&input, Some(&attn), None)?;
+        Ok(hidden.narrow(1, self.start, r)?)
+    }
 }
 
 /// Sampled completions and their programs' reports, in row order, with the phase times.
@@ -185,6 +208,11 @@ fn optimizer_for(policy: &CausalLm, head: &ValueHead, cfg: &AdamWConfig) -> Resu
 impl Trainer {
     /// A fresh run: the reference is a frozen copy of `policy`, the value head starts at 0
     /// (on the policy's trunk: one forward gives logits and values).
+    ///
+    /// Tunes glibc's allocator for the process ([`stepcoder_model::optim::tune_allocator`]:
+    /// freed tensor buffers stay in the heap for reuse instead of being unmapped). A
+    /// training pass allocates and frees many large tensors; on the toy example this halves
+    /// the training time (page faults on fresh mappings were half of it).
     pub fn new(
         cfg: PpoConfig,
         policy: CausalLm,
@@ -193,6 +221,7 @@ impl Trainer {
         parts: Components,
     ) -> Result<Self> {
         validate(&cfg, &problems)?;
+        stepcoder_model::optim::tune_allocator();
         if !policy.is_trainable() {
             return Err(PpoError::Config("the policy must be trainable".into()));
         }
@@ -388,11 +417,8 @@ impl Trainer {
                 )?;
                 let pick = |t: &Tensor| t.index_select(&ix, 0);
                 let t0 = Instant::now();
-                let out =
-                    self.policy
-                        .forward(&pick(&roll.input)?, Some(&pick(&roll.attn)?), None)?;
-                let p = roll.targets.dim(1)?;
-                let logits = out.logits.narrow(1, 0, p)?;
+                let hidden = roll.window_hidden(&self.policy, Some(&ix))?;
+                let logits = self.policy.logits(&hidden)?;
                 let logp = stepcoder_kernels::token_log_probs(&logits, &pick(&roll.targets)?)?;
                 let pm = pick(&policy_mask)?;
                 let rm = pick(&roll.resp_mask)?;
@@ -402,9 +428,7 @@ impl Trainer {
                 let mut total = pl.clone();
                 let mut vl_val = 0f64;
                 if use_critic {
-                    let values = self
-                        .value_head
-                        .forward(&out.hidden.narrow(1, 0, p)?.to_dtype(DType::F32)?)?;
+                    let values = self.value_head.forward(&hidden.to_dtype(DType::F32)?)?;
                     let ret = returns
                         .as_ref()
                         .ok_or_else(|| PpoError::Config("critic without returns".into()))?;
@@ -616,8 +640,8 @@ impl Trainer {
         })
     }
 
-    /// Pads prompt + completion rows to one length; masks mark the completion tokens among
-    /// the predicted positions (position `p` predicts token `p + 1`).
+    /// Lays out prompt + completion rows (see [`Rollout`]); position `Lp - 1 + j` predicts
+    /// completion token `j`.
     fn build_rollout(
         &self,
         completions: &[Completion],
@@ -626,35 +650,43 @@ impl Trainer {
         dev: &Device,
     ) -> Result<Rollout> {
         let rows = completions.len();
-        let len = completions
+        let lp = completions
             .iter()
-            .map(|c| c.prompt_ids.len() + c.token_ids.len())
+            .map(|c| c.prompt_ids.len())
             .max()
             .unwrap_or(0)
-            .max(2);
-        let p = len - 1;
+            .max(1);
+        let r_len = completions
+            .iter()
+            .map(|c| c.token_ids.len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        let len = lp + r_len - 1;
         let pad = self.tokenizer.pad_id;
         let (mut input, mut attn) = (vec![pad; rows * len], vec![0u32; rows * len]);
-        let (mut resp, mut fgo) = (vec![0f32; rows * p], vec![0f32; rows * p]);
+        let mut targets = vec![pad; rows * r_len];
+        let (mut resp, mut fgo) = (vec![0f32; rows * r_len], vec![0f32; rows * r_len]);
         for (r, c) in completions.iter().enumerate() {
-            let seq: Vec<u32> = c.prompt_ids.iter().chain(&c.token_ids).copied().collect();
-            for (k, &id) in seq.iter().enumerate() {
-                input[r * len + k] = id;
-                attn[r * len + k] = 1;
+            let first = lp - c.prompt_ids.len();
+            let seq = c.prompt_ids.iter().chain(&c.token_ids).take(len - first);
+            for (k, &id) in seq.enumerate() {
+                input[r * len + first + k] = id;
+                attn[r * len + first + k] = 1;
             }
-            let start = c.prompt_ids.len().saturating_sub(1);
-            for (j, &m) in token_masks[r].iter().enumerate() {
-                resp[r * p + start + j] = 1.0;
-                fgo[r * p + start + j] = m;
+            for (j, (&id, &m)) in c.token_ids.iter().zip(&token_masks[r]).enumerate() {
+                targets[r * r_len + j] = id;
+                resp[r * r_len + j] = 1.0;
+                fgo[r * r_len + j] = m;
             }
         }
-        let input = Tensor::from_vec(input, (rows, len), dev)?;
         Ok(Rollout {
-            targets: input.i((.., 1..))?.contiguous()?,
-            input,
+            input: Tensor::from_vec(input, (rows, len), dev)?,
             attn: Tensor::from_vec(attn, (rows, len), dev)?,
-            resp_mask: Tensor::from_vec(resp, (rows, p), dev)?,
-            fgo_mask: Tensor::from_vec(fgo, (rows, p), dev)?,
+            start: lp - 1,
+            targets: Tensor::from_vec(targets, (rows, r_len), dev)?,
+            resp_mask: Tensor::from_vec(resp, (rows, r_len), dev)?,
+            fgo_mask: Tensor::from_vec(fgo, (rows, r_len), dev)?,
             rows,
             groups,
         })
@@ -667,25 +699,20 @@ impl Trainer {
         } else {
             &self.policy
         };
-        let p = roll.targets.dim(1)?;
         let (mut lps, mut vals) = (Vec::new(), Vec::new());
         let mb = self.cfg.minibatch_rows.max(1);
         let mut start = 0;
         while start < roll.rows {
             let n = mb.min(roll.rows - start);
-            let out = model.forward(
-                &roll.input.narrow(0, start, n)?,
-                Some(&roll.attn.narrow(0, start, n)?),
-                None,
-            )?;
-            let logits = out.logits.narrow(1, 0, p)?.detach();
+            let ix = Tensor::arange(start as u32, (start + n) as u32, roll.input.device())?;
+            let h = roll.window_hidden(model, Some(&ix))?.detach();
+            let logits = model.logits(&h)?.detach();
             lps.push(
                 stepcoder_kernels::token_log_probs(&logits, &roll.targets.narrow(0, start, n)?)?
                     .detach(),
             );
             if !reference {
-                let h = out.hidden.narrow(1, 0, p)?.detach().to_dtype(DType::F32)?;
-                vals.push(self.value_head.forward(&h)?.detach());
+                vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
             }
             start += n;
         }
@@ -781,6 +808,7 @@ impl Trainer {
 
     /// Continues a run from a checkpoint written by [`Trainer::save_checkpoint`], with the
     /// saved configuration. `problems` must be the run's data set (same order).
+    /// Tunes the allocator as [`Trainer::new`] does.
     pub fn resume(
         dir: &Path,
         device: &Device,
@@ -794,6 +822,7 @@ impl Trainer {
             source: e,
         })?;
         validate(&state.config, &problems)?;
+        stepcoder_model::optim::tune_allocator();
         let opts = stepcoder_model::LoadOptions {
             dtype: DType::F32,
             device: device.clone(),
