@@ -224,13 +224,27 @@ fn main() -> anyhow::Result<()> {
     let mut trainer = Trainer::new(ppo, model, tok, problems.clone(), parts)?;
 
     let initial = pass_rate(&trainer, sandbox.as_ref(), &problems, 8, seed ^ 0xE1)?;
+    let mut mean = stepcoder_ppo::TimeSplit::default();
     for _ in 0..steps {
         let m = trainer.step()?;
+        let t = m.time;
+        for (sum, x) in [
+            (&mut mean.generation_s, t.generation_s),
+            (&mut mean.execution_s, t.execution_s),
+            (&mut mean.training_s, t.training_s),
+            (&mut mean.execution_busy_s, t.execution_busy_s),
+            (&mut mean.scoring_s, t.scoring_s),
+            (&mut mean.forward_s, t.forward_s),
+            (&mut mean.backward_s, t.backward_s),
+            (&mut mean.optimizer_s, t.optimizer_s),
+        ] {
+            *sum += x / steps.max(1) as f64;
+        }
         if !json {
             println!(
                 "step {:3}  reward {:+.3}  pass {:.2}  stages {:?}  kl {:.4}  fgo-masked {:.2}  gen/exec/train {:.2}/{:.2}/{:.2} s",
                 m.step, m.reward_mean, m.pass_rate, m.stage_histogram, m.kl, m.fgo_masked_fraction,
-                m.time.generation_s, m.time.execution_s, m.time.training_s
+                t.generation_s, t.execution_s, t.training_s
             );
         }
     }
@@ -242,6 +256,21 @@ fn main() -> anyhow::Result<()> {
         );
     } else {
         println!("pass rate without help: {initial:.3} -> {final_rate:.3} after {steps} steps");
+        // Execution overlaps generation: `execution after` is only what ran past its end.
+        let t = mean;
+        println!(
+            "mean per step: generation {:.2} s (execution busy {:.2} s alongside), execution \
+             after it {:.2} s, training {:.2} s (scoring {:.2}, forward {:.2}, backward {:.2}, \
+             optimizer {:.2})",
+            t.generation_s,
+            t.execution_busy_s,
+            t.execution_s,
+            t.training_s,
+            t.scoring_s,
+            t.forward_s,
+            t.backward_s,
+            t.optimizer_s
+        );
     }
     Ok(())
 }
