@@ -195,6 +195,24 @@ def _on_line(code, line):
 _MON.use_tool_id(_TOOL, "stepcoder")
 _MON.register_callback(_TOOL, _LINE, _on_line)
 
+# A stdin program wrapped in an entry function is run, then its entry is called (APPS+).
+# Programs that already call their entry at top level would run twice and the second run
+# would find stdin empty: watch the entry's start while the module runs, and call it only
+# when the program did not.
+_ENTRY_TOOL = _MON.PROFILER_ID
+_PY_START = _MON.events.PY_START
+_entered = False
+
+
+def _on_entry_start(code, offset):
+    global _entered
+    _entered = True
+    return _DISABLE
+
+
+_MON.use_tool_id(_ENTRY_TOOL, "stepcoder-entry")
+_MON.register_callback(_ENTRY_TOOL, _PY_START, _on_entry_start)
+
 # Snapshots restored after every test: a program may monkeypatch builtins or modules.
 _REAL_STREAMS = (sys.stdin, sys.stdout, sys.stderr)
 _RECURSION_LIMIT = sys.getrecursionlimit()
@@ -220,6 +238,7 @@ class _Program:
         self.out_cap = out_cap
         self.err_cap = err_cap
         self.tracing = False
+        self.watched_entry = None
         names = set()
         for co in codes:
             names.update(co.co_names)
@@ -237,6 +256,15 @@ class _Program:
             for co in self.codes:
                 _MON.set_local_events(_TOOL, co, events)
             self.tracing = on
+
+    def watch_entry(self, name):
+        """Arms the PY_START watch on the top-level function `name` (no-op when absent)."""
+        if name == self.watched_entry:
+            return
+        for co in self.codes:
+            if co.co_qualname == name and co.co_name == name:
+                _MON.set_local_events(_ENTRY_TOOL, co, _PY_START)
+        self.watched_entry = name
 
 
 _program = None
@@ -325,7 +353,7 @@ class WitWorld(wit_world.WitWorld):
         return Prepared("", "", 0, sorted(lines))
 
     def run_test(self, spec):
-        global _lines
+        global _lines, _entered
         prog = _program
         if prog is None:
             return TestResult("exception", "", "", "HarnessError", "no program prepared", 0, 0, "", [])
@@ -343,13 +371,17 @@ class WitWorld(wit_world.WitWorld):
         line = 0
         exit_code = 0
         sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        mode = spec.mode
+        watch = mode == 0 and bool(spec.entry)
+        if watch:
+            prog.watch_entry(spec.entry)
+        _entered = False
         try:
             try:
-                if spec.trace:
+                if spec.trace or watch:
                     _MON.restart_events()
                 exec(prog.code, g)
-                mode = spec.mode
-                if mode == 0 and spec.entry:
+                if watch and not _entered:
                     fn = g.get(spec.entry)
                     if fn is None:
                         raise NameError("name '%s' is not defined" % spec.entry)

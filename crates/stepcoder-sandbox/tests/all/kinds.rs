@@ -20,6 +20,31 @@ fn stdio_wrapper_function_with_header_and_tolerant_comparison() {
 }
 
 #[test]
+fn stdio_wrapper_already_called_by_the_program_runs_once() {
+    // Models often end with `solve()` or a `__main__` guard: the program ran its entry, so the
+    // harness must not call it again (a second call would find stdin empty).
+    let mut p = stdio(&[("3\n", "6\n"), ("5\n", "10\n")]);
+    p.kind = ProblemKind::Stdio {
+        entry: Some("solve".into()),
+    };
+    for program in [
+        "def solve():\n    print(2 * int(input()))\n\nsolve()\n",
+        "def solve():\n    print(2 * int(input()))\n\nif __name__ == '__main__':\n    solve()\n",
+        // Called from another top-level function.
+        "def solve():\n    print(2 * int(input()))\n\ndef main():\n    solve()\n\nmain()\n",
+    ] {
+        let r = sandbox().execute(program, &p).unwrap();
+        assert!(r.passed(), "{program}: {:?}", r.outcomes());
+    }
+    // A nested function of the same name is not the entry: the entry is still called.
+    let nested = "def outer():\n    def solve():\n        pass\n    solve()\n\nouter()\n\ndef solve():\n    print(2 * int(input()))\n";
+    assert!(sandbox().execute(nested, &p).unwrap().passed());
+    // Reading stdin at top level and then defining the entry still calls the entry.
+    let top = "n = int(input())\ndef solve():\n    print(2 * n)\n";
+    assert!(sandbox().execute(top, &p).unwrap().passed());
+}
+
+#[test]
 fn function_and_method_calls_compare_json_values() {
     let f = problem(
         ProblemKind::Function {
