@@ -490,44 +490,15 @@ impl Sandbox {
         if let Some(ce) = prepared.compile_error {
             return Ok(ExecReport::compile_failure(ce));
         }
-        let mut live = Some(live);
-        let mut tests = Vec::with_capacity(problem.tests.len());
-        for (i, test) in problem.tests.iter().enumerate() {
-            let limit = budgets.get(i).copied().unwrap_or(self.config.timeout);
-            let mut inst = match live.take() {
-                Some(l) => l,
-                None => match self.start(program, header) {
-                    Ok((l, _)) => l,
-                    Err(outcome) => {
-                        tests.push(TestReport::new(outcome));
-                        continue;
-                    }
-                },
-            };
-            let spec = spec_for(problem, test, coverage);
-            self.arm(&mut inst.store, limit);
-            let t0 = Instant::now();
-            let result = inst.harness.call_run_test(&mut inst.store, &spec);
-            let duration_us = t0.elapsed().as_micros() as u64;
-            match result {
-                Ok(r) => {
-                    // After a MemoryError or a flood the heap is suspect: start afresh.
-                    let keep = r.status == "ok" || r.status == "exception" || r.status == "exit";
-                    let mut report = judge(problem, test, r);
-                    report.duration_us = duration_us;
-                    tests.push(report);
-                    if keep {
-                        live = Some(inst);
-                    }
-                }
-                Err(e) => {
-                    let outcome = classify_trap(&e, inst.store.data().limiter.refused);
-                    let mut report = TestReport::new(outcome);
-                    report.duration_us = duration_us;
-                    tests.push(report);
-                }
-            }
-        }
+        let run = TestRun {
+            sandbox: self,
+            program,
+            problem,
+            budgets,
+            coverage,
+            header,
+        };
+        let (tests, _) = run.range(0, problem.tests.len(), Some(live));
         let mut report = ExecReport::from_tests(tests);
         report.executable_lines = prepared.executable_lines;
         Ok(report)
@@ -568,6 +539,104 @@ impl Executor for Sandbox {
 
     fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
         self.execute_many(jobs)
+    }
+}
+
+/// The tests of one program, run over as many instances as there are idle worker threads.
+///
+/// The tests are split in halves with `rayon::join`: a half that no idle thread steals runs
+/// on the same thread right after the first half, in the same instance; a stolen half starts
+/// a fresh instance of the same program. So a program with heavy tests no longer runs them
+/// one after another on one core while the other cores idle, and with all cores busy (a
+/// training batch) nothing changes. An instance still serves only the tests of one program
+/// and is dropped after any trap or limit.
+struct TestRun<'a> {
+    sandbox: &'a Sandbox,
+    program: &'a str,
+    problem: &'a Problem,
+    budgets: &'a [Duration],
+    coverage: bool,
+    header: bool,
+}
+
+/// Hands the first half's instance to the second half when that runs after it on any thread.
+struct Handoff {
+    second_started: bool,
+    live: Option<Live>,
+}
+
+impl TestRun<'_> {
+    /// Runs tests `lo..hi` (reports in order), starting with `live` if given; returns the
+    /// instance if it is still fit for more tests of this program.
+    fn range(&self, lo: usize, hi: usize, live: Option<Live>) -> (Vec<TestReport>, Option<Live>) {
+        if hi <= lo + 1 {
+            if hi <= lo {
+                return (Vec::new(), live);
+            }
+            let (report, live) = self.one(lo, live);
+            return (vec![report], live);
+        }
+        let mid = lo + (hi - lo) / 2;
+        let handoff = Mutex::new(Handoff {
+            second_started: false,
+            live: None,
+        });
+        let lock = || handoff.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut first, (second, live)) = rayon::join(
+            || {
+                let (reports, live) = self.range(lo, mid, live);
+                let mut h = lock();
+                // A second half already running elsewhere has its own instance: drop ours now.
+                if !h.second_started {
+                    h.live = live;
+                }
+                reports
+            },
+            || {
+                let live = {
+                    let mut h = lock();
+                    h.second_started = true;
+                    h.live.take()
+                };
+                self.range(mid, hi, live)
+            },
+        );
+        first.extend(second);
+        (first, live)
+    }
+
+    /// Runs test `i` in `live` (or a fresh instance).
+    fn one(&self, i: usize, live: Option<Live>) -> (TestReport, Option<Live>) {
+        let sb = self.sandbox;
+        let test = &self.problem.tests[i];
+        let limit = self.budgets.get(i).copied().unwrap_or(sb.config.timeout);
+        let mut inst = match live {
+            Some(l) => l,
+            None => match sb.start(self.program, self.header) {
+                Ok((l, _)) => l,
+                Err(outcome) => return (TestReport::new(outcome), None),
+            },
+        };
+        let spec = spec_for(self.problem, test, self.coverage);
+        sb.arm(&mut inst.store, limit);
+        let t0 = Instant::now();
+        let result = inst.harness.call_run_test(&mut inst.store, &spec);
+        let duration_us = t0.elapsed().as_micros() as u64;
+        match result {
+            Ok(r) => {
+                // After a MemoryError or a flood the heap is suspect: start afresh.
+                let keep = r.status == "ok" || r.status == "exception" || r.status == "exit";
+                let mut report = judge(self.problem, test, r);
+                report.duration_us = duration_us;
+                (report, keep.then_some(inst))
+            }
+            Err(e) => {
+                let outcome = classify_trap(&e, inst.store.data().limiter.refused);
+                let mut report = TestReport::new(outcome);
+                report.duration_us = duration_us;
+                (report, None)
+            }
+        }
     }
 }
 

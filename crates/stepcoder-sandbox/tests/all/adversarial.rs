@@ -349,3 +349,64 @@ fn a_fresh_instance_after_each_limit() {
         ]
     );
 }
+
+#[test]
+fn many_tests_of_one_program_keep_their_order_outcomes_and_lines() {
+    // A program's tests may run on several instances at once: reports must still come back
+    // in the problem's order, each with its own outcome and executed lines, and a limit hit
+    // by one test must not disturb its neighbours.
+    let code = "\
+cmd = input()
+if cmd == 'loop':
+    while True:
+        pass
+elif cmd == 'raise':
+    raise KeyError(cmd)
+elif cmd == 'bomb':
+    l = []
+    while True:
+        l.append(' ' * 10**6)
+n = int(cmd)
+print(n * n)
+";
+    let mut cases: Vec<(String, String)> = Vec::new();
+    for i in 0..23 {
+        let (input, expected) = match i % 6 {
+            1 => ("loop".to_string(), String::new()),
+            3 => ("raise".to_string(), String::new()),
+            4 => ("bomb".to_string(), String::new()),
+            5 => (i.to_string(), "wrong".to_string()),
+            _ => (i.to_string(), (i * i).to_string()),
+        };
+        cases.push((format!("{input}\n"), expected));
+    }
+    let refs: Vec<(&str, &str)> = cases
+        .iter()
+        .map(|(i, e)| (i.as_str(), e.as_str()))
+        .collect();
+    let p = stdio(&refs);
+    let r = strict().execute(code, &p).unwrap();
+    assert!(r.compile_error.is_none(), "{r:?}");
+    assert_eq!(r.tests.len(), cases.len());
+    for (i, t) in r.tests.iter().enumerate() {
+        let (ok, lines): (bool, &[u32]) = match i % 6 {
+            1 => (t.outcome == Outcome::Timeout, &[1, 2, 3, 4]),
+            3 => (error_type(&t.outcome) == "KeyError", &[1, 2, 5, 6]),
+            4 => (t.outcome == Outcome::MemoryLimit, &[1, 2, 5, 7, 8, 9, 10]),
+            5 => (
+                matches!(t.outcome, Outcome::WrongAnswer { .. }),
+                &[1, 2, 5, 7, 11, 12],
+            ),
+            _ => (t.outcome == Outcome::Passed, &[1, 2, 5, 7, 11, 12]),
+        };
+        assert!(ok, "test {i}: {:?}", t.outcome);
+        if i % 6 != 4 {
+            // A MemoryError may leave the last line unrecorded; the others are exact.
+            assert_eq!(t.executed_lines, lines, "test {i}");
+        }
+        if i % 6 == 0 || i % 6 == 2 {
+            assert_eq!(t.stdout, format!("{}\n", i * i), "test {i}");
+        }
+    }
+    assert_eq!(r.executed_lines, (1..=12).collect::<Vec<u32>>());
+}
