@@ -33,6 +33,12 @@ impl KvCache {
         self.seq_len
     }
 
+    /// The cached keys and values of `layer` (`[batch, kv_heads, seq_len, head_dim]`), if
+    /// any position is cached.
+    pub fn layer(&self, layer: usize) -> Option<(&Tensor, &Tensor)> {
+        self.layers.get(layer)?.as_ref().map(|(k, v)| (k, v))
+    }
+
     /// Forget everything.
     pub fn clear(&mut self) {
         self.layers.iter_mut().for_each(|l| *l = None);
@@ -48,7 +54,10 @@ impl KvCache {
             None => (k, v),
             Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
         };
-        *slot = Some((k.clone(), v.clone()));
+        // The cache serves sampling only. Stored with its graph, each step's keys would keep
+        // every earlier step's activations alive through the chain of `cat`s: sampling from a
+        // trainable policy grew by gigabytes per hundred tokens. Detaching shares the storage.
+        *slot = Some((k.detach(), v.detach()));
         Ok((k, v))
     }
 }
