@@ -109,7 +109,9 @@ fn greedy(jobs: &[f64], workers: usize) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // One thread: each test is timed alone (the sandbox would otherwise spread a program's
     // tests over the cores).
-    rayon::ThreadPoolBuilder::new().num_threads(1).build_global()?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()?;
     let mut args = std::env::args().skip(1);
     let path = args
         .next()

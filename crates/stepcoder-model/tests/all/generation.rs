@@ -173,10 +173,13 @@ fn cache_of_a_trainable_model_holds_no_graph() {
     // through the cache (memory grew without bound); the training forward still tracks.
     let (m, tok) = model();
     assert!(m.is_trainable());
-    let ids = Tensor::new(tok.encode("the cat", false).unwrap().as_slice(), &Device::Cpu)
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
+    let ids = Tensor::new(
+        tok.encode("the cat", false).unwrap().as_slice(),
+        &Device::Cpu,
+    )
+    .unwrap()
+    .unsqueeze(0)
+    .unwrap();
     let mut cache = m.new_cache();
     let first = m.forward_hidden(&ids, None, Some(&mut cache)).unwrap();
     assert!(first.track_op(), "the step itself stays differentiable");
@@ -185,6 +188,9 @@ fn cache_of_a_trainable_model_holds_no_graph() {
     assert_eq!(cache.seq_len(), ids.dim(1).unwrap() + 1);
     for layer in 0..m.config().num_hidden_layers {
         let (k, v) = cache.layer(layer).unwrap();
-        assert!(!k.track_op() && !v.track_op(), "layer {layer} keeps a graph");
+        assert!(
+            !k.track_op() && !v.track_op(),
+            "layer {layer} keeps a graph"
+        );
     }
 }
