@@ -8,9 +8,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use stepcoder_core::{Problem, ProblemKind, TestCase};
-use stepcoder_sandbox::bench::NATIVE_RUNNER;
+use serde_json::Value;
+use stepcoder_core::{Problem, ProblemKind};
+use stepcoder_sandbox::bench::{native_jobs, NATIVE_RUNNER};
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
 
 /// Per program: its run time including the instance start, and each test's run time (us).
@@ -42,26 +42,7 @@ fn native_times(
     python: &str,
     problems: &[Problem],
 ) -> Result<Vec<Vec<f64>>, Box<dyn std::error::Error>> {
-    let mut jobs = Vec::new();
-    for p in problems {
-        let (mode, entry, class) = match &p.kind {
-            ProblemKind::Stdio { entry } => (0, entry.clone().unwrap_or_default(), String::new()),
-            ProblemKind::Function { name } => (1, name.clone(), String::new()),
-            ProblemKind::Method { class, name } => (2, name.clone(), class.clone()),
-            ProblemKind::Assert { .. } => unreachable!(),
-        };
-        for t in &p.tests {
-            let (stdin, args) = match t {
-                TestCase::Stdio { input, .. } => (input.clone(), Value::Array(vec![])),
-                TestCase::Call { args, .. } => (String::new(), Value::Array(args.clone())),
-                TestCase::Assert { .. } => unreachable!(),
-            };
-            jobs.push(
-                json!({"program": p.canonical_solution, "mode": mode, "entry": entry,
-                             "class": class, "stdin": stdin, "args": args}),
-            );
-        }
-    }
+    let jobs: Vec<Value> = native_jobs(problems).into_iter().map(|j| j.0).collect();
     let mut child = Command::new(python)
         .args(["-c", NATIVE_RUNNER, "many"])
         .stdin(Stdio::piped())

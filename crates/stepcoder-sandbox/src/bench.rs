@@ -105,8 +105,9 @@ fn stats(mut lat_us: Vec<f64>, passed: usize, wall: Duration) -> WayStats {
     }
 }
 
-/// One native job per test: the program and how to call it.
-fn native_jobs(problems: &[Problem]) -> Vec<(Value, &Problem, &TestCase)> {
+/// One job for [`NATIVE_RUNNER`] per test of each canonical solution (assert-based problems
+/// are skipped): the job's JSON, and the problem and test it came from.
+pub fn native_jobs(problems: &[Problem]) -> Vec<(Value, &Problem, &TestCase)> {
     let mut jobs = Vec::new();
     for p in problems {
         let (mode, entry, class) = match &p.kind {
