@@ -128,14 +128,16 @@ impl MetricsLog {
             .map_err(|e| PpoError::io(&self.path, e))
     }
 
-    /// Reads a metrics file back (for resume and plots).
+    /// Reads a metrics file back (for resume, plots and reports); a bad line is an error
+    /// naming the file and the line.
     pub fn read(path: &Path) -> Result<Vec<StepMetrics>> {
         let text = std::fs::read_to_string(path).map_err(|e| PpoError::io(path, e))?;
         text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
                 serde_json::from_str(l).map_err(|e| PpoError::Json {
-                    path: path.display().to_string(),
+                    path: format!("{} line {}", path.display(), i + 1),
                     source: e,
                 })
             })

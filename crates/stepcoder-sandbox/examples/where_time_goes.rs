@@ -69,12 +69,7 @@ fn native_times(
 /// Longest-processing-time-first makespan of `jobs` on `workers`.
 fn lpt(mut jobs: Vec<f64>, workers: usize) -> f64 {
     jobs.sort_by(|a, b| b.total_cmp(a));
-    let mut load = vec![0.0f64; workers];
-    for j in jobs {
-        let m = load.iter_mut().min_by(|a, b| a.total_cmp(b)).unwrap();
-        *m += j;
-    }
-    load.into_iter().fold(0.0, f64::max)
+    greedy(&jobs, workers)
 }
 
 /// Makespan of `jobs` taken in the given order by `workers` (a work queue).

@@ -10,11 +10,11 @@ use clap::Args;
 use serde::Serialize;
 use stepcoder_eval::EvalReport;
 use stepcoder_model::LoadOptions;
-use stepcoder_ppo::StepMetrics;
+use stepcoder_ppo::{MetricsLog, StepMetrics};
 use stepcoder_sandbox::Sandbox;
 
 use crate::run::config::{CurriculumSection, MaskSection, TrainConfig};
-use crate::run::{evaluate_to, split_problems, train, RunDir};
+use crate::run::{evaluate_to, read_report, split_problems, train, RunDir};
 
 #[derive(Debug, Args)]
 pub struct AblateArgs {
@@ -95,28 +95,6 @@ fn summarize(steps: &[StepMetrics]) -> Option<TrainingSummary> {
     })
 }
 
-/// The steps logged in a run's `metrics.jsonl`; a bad line is an error naming file and line.
-fn read_metrics(path: &Path) -> anyhow::Result<Vec<StepMetrics>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).with_context(|| {
-                format!("{}: line {}: not a step's metrics", path.display(), i + 1)
-            })
-        })
-        .collect()
-}
-
-fn read_report(path: &Path) -> anyhow::Result<EvalReport> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{}: not an evaluation report", path.display()))
-}
-
 /// The rows of an ablation, from what its runs wrote under `dir`: the starting model, then
 /// each arm that has been evaluated.
 fn collect_rows(dir: &Path, base_label: &str) -> anyhow::Result<Vec<Row>> {
@@ -137,7 +115,7 @@ fn collect_rows(dir: &Path, base_label: &str) -> anyhow::Result<Vec<Row>> {
             continue;
         }
         let training = if run.metrics().exists() {
-            summarize(&read_metrics(&run.metrics())?)
+            summarize(&MetricsLog::read(&run.metrics())?)
         } else {
             None
         };

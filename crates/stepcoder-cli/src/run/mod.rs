@@ -300,7 +300,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
             &dir.eval("after"),
         )?;
         eprintln!("after training:\n{}", after.table());
-        if let Some(before) = before.or_else(|| read_report(&dir.eval("before"))) {
+        if let Some(before) = before.or_else(|| read_report(&dir.eval("before")).ok()) {
             for (k, v) in &after.pass_at_k {
                 let b = before.pass_at_k.get(k).copied().unwrap_or(0.0);
                 eprintln!("{k}: {:.1}% -> {:.1}%", 100.0 * b, 100.0 * v);
@@ -317,6 +317,10 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
     Ok(after_report)
 }
 
-fn read_report(path: &Path) -> Option<EvalReport> {
-    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+/// An evaluation report written by [`evaluate_to`].
+pub fn read_report(path: &Path) -> anyhow::Result<EvalReport> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: not an evaluation report", path.display()))
 }
