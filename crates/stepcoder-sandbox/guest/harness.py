@@ -7,6 +7,7 @@ itself, so nothing the program does in here can mark a test as passed.
 """
 
 import builtins
+import dis
 import io
 import json
 import os
@@ -195,6 +196,119 @@ def _on_line(code, line):
 _MON.use_tool_id(_TOOL, "stepcoder")
 _MON.register_callback(_TOOL, _LINE, _on_line)
 
+# Coverage at full speed. CPython puts a LINE probe on every jump target, and a probe only fires
+# when control arrives from another line. The head of a one-line loop (`for j in r: a[j] += 1`,
+# a comprehension, `while i: i -= 1`) or the join of `x if c else y` is reached only from its own
+# line, so its probe never fires, is never disabled, and costs a slow path on every pass: 20% on
+# heavy contest programs. Such a target's line was recorded when control first entered the line,
+# so giving that one instruction no line number (which removes its probe) records the same lines.
+# The instructions' original lines are kept for error reports.
+_EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
+_CACHE_UNITS = [0 if dis.opname[op].startswith("<") else dis._get_cache_size(dis.opname[op])
+                for op in range(256)]
+_JUMPS = frozenset(op for op in dis.hasjump if op < 256)
+_NO_FALLTHROUGH = frozenset(dis.opmap[name] for name in (
+    "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "RETURN_VALUE",
+    "RETURN_CONST", "RAISE_VARARGS", "RERAISE") if name in dis.opmap)
+_NO_POSITION = (None, None, None, None)
+_unlined = {}  # code object -> {offset: line} of the instructions whose line was removed
+
+
+def _silent_targets(co):
+    """Offsets of jump targets reachable only from their own line: `{offset: line}`."""
+    code = co.co_code
+    line_at = [None] * (len(code) // 2)
+    for start, end, line in co.co_lines():
+        for unit in range(start // 2, end // 2):
+            line_at[unit] = line
+    sources = {}
+    starts = []
+    ext = 0
+    i = 0
+    n = len(code)
+    while i < n:
+        op = code[i]
+        arg = code[i + 1] | ext
+        starts.append(i)  # EXTENDED_ARG is an instruction of its own (jumps may land on it)
+        if op == _EXTENDED_ARG:
+            ext = arg << 8
+            i += 2
+            continue
+        ext = 0
+        if op in _JUMPS:
+            target = dis._get_jump_target(op, arg, i)
+            sources.setdefault(target, []).append(line_at[i // 2])
+        i += 2 + 2 * _CACHE_UNITS[op]
+    if not sources:
+        return {}
+    handlers = {entry.target for entry in dis._parse_exception_table(co)}
+    silent = {}
+    prev = None
+    for off in starts:
+        from_lines = sources.get(off)
+        if from_lines is not None and prev is not None and off not in handlers:
+            line = line_at[off // 2]
+            if (line is not None
+                    and (line_at[prev // 2] == line or code[prev] in _NO_FALLTHROUGH)
+                    and all(src == line for src in from_lines)):
+                silent[off] = line
+        prev = off
+    return silent
+
+
+def _varint(out, value):
+    while value >= 64:
+        out.append(64 | (value & 63))
+        value >>= 6
+    out.append(value)
+
+
+def _linetable(first_line, positions):
+    """`co_linetable` bytes for one position per code unit (long and no-location entries)."""
+    out = bytearray()
+    line = first_line
+    i = 0
+    n = len(positions)
+    while i < n:
+        pos = positions[i]
+        j = i + 1
+        while j < n and j - i < 8 and positions[j] == pos:
+            j += 1
+        lineno, end_lineno, col, end_col = pos
+        if lineno is None:
+            out.append(0x80 | (15 << 3) | (j - i - 1))
+        else:
+            out.append(0x80 | (14 << 3) | (j - i - 1))
+            delta = lineno - line
+            _varint(out, ((-delta) << 1) | 1 if delta < 0 else delta << 1)
+            line = lineno
+            _varint(out, (lineno if end_lineno is None else end_lineno) - lineno)
+            _varint(out, 0 if col is None else col + 1)
+            _varint(out, 0 if end_col is None else end_col + 1)
+        i = j
+    return bytes(out)
+
+
+def _unline_silent_targets(co):
+    """`co` and its nested code objects with silent jump targets' lines removed."""
+    consts = tuple(_unline_silent_targets(c) if isinstance(c, types.CodeType) else c
+                   for c in co.co_consts)
+    changes = {}
+    if any(a is not b for a, b in zip(consts, co.co_consts)):
+        changes["co_consts"] = consts
+    silent = _silent_targets(co)
+    if silent:
+        positions = list(co.co_positions())
+        for off in silent:
+            positions[off // 2] = _NO_POSITION
+        changes["co_linetable"] = _linetable(co.co_firstlineno, positions)
+    if not changes:
+        return co
+    co = co.replace(**changes)
+    if silent:
+        _unlined[co] = silent
+    return co
+
 # A stdin program wrapped in an entry function is run, then its entry is called (APPS+).
 # Programs that already call their entry at top level would run twice and the second run
 # would find stdin empty: watch the entry's start while the module runs, and call it only
@@ -289,8 +403,9 @@ def _safe_str(exc, limit=2000):
 def _program_line(tb):
     line = 0
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == PROGRAM:
-            line = tb.tb_lineno or 0
+        code = tb.tb_frame.f_code
+        if code.co_filename == PROGRAM:
+            line = tb.tb_lineno or _unlined.get(code, {}).get(tb.tb_lasti, 0)
         tb = tb.tb_next
     return line
 
@@ -343,13 +458,17 @@ class WitWorld(wit_world.WitWorld):
             line = getattr(e, "lineno", None) or 0
             msg = getattr(e, "msg", None) or _safe_str(e)
             return Prepared(type(e).__name__, str(msg)[:2000], int(line), [])
-        codes = _code_objects(code)
         lines = set()
-        for co in codes:
+        for co in _code_objects(code):
             for _start, _end, line in co.co_lines():
                 if line is not None and line > 0:
                     lines.add(line)
-        _program = _Program(code, codes, header, stdout_cap, stderr_cap)
+        _unlined.clear()
+        try:
+            code = _unline_silent_targets(code)
+        except Exception:  # noqa: BLE001  slower coverage, same lines
+            _unlined.clear()
+        _program = _Program(code, _code_objects(code), header, stdout_cap, stderr_cap)
         return Prepared("", "", 0, sorted(lines))
 
     def run_test(self, spec):
