@@ -111,13 +111,10 @@ pub struct SampledProgram {
     pub program: String,
 }
 
-/// The code part of a completion: up to the stop string, then fence-aware extraction.
+/// `prefix + code`, extracted exactly as the trainer and the FGO masker do (the code ends at
+/// the closing fence, where generation stopped).
 fn program_of(prefix: &str, completion: &Completion) -> String {
-    let text = match completion.stop_at {
-        Some(at) => &completion.text[..at],
-        None => &completion.text,
-    };
-    Program::extract(prefix, text, FenceMode::Continuation)
+    Program::extract(prefix, &completion.text, FenceMode::Continuation)
         .text()
         .to_string()
 }

@@ -29,8 +29,9 @@ pub enum FenceMode {
     /// prose) ends the code, as in `Continuation`. Without fences the whole completion is the code: prose without fences
     /// cannot be told from code reliably, and the executor then reports the syntax error.
     Standalone,
-    /// The completion starts inside code: the code runs to the first fence line, or to the
-    /// end. The default, because the project's prompt
+    /// The completion starts inside code: the code runs to the first fence line or the first
+    /// ``` anywhere (a block closed at the end of a code line), or to the end. The default,
+    /// because the project's prompt
     /// (`stepcoder_core::prompt::code_prompt`) opens the assistant turn with a python fence
     /// and the curriculum prefix. One exception: a completion that starts by opening a fence
     /// again (a fence with a language tag, only whitespace before it) is read as `Standalone`.
@@ -98,6 +99,16 @@ pub fn code_range(completion: &str, mode: FenceMode, has_prefix: bool) -> Range<
         return 0..completion.len();
     }
     let fs = fences(completion);
+    let reopened = fs
+        .first()
+        .is_some_and(|f| !f.info.is_empty() && completion[..f.start].trim().is_empty());
+    if mode == FenceMode::Continuation && !reopened {
+        // Inside the prompt's open block the first ``` closes it, even at the end of a code
+        // line (`    return x````): generation stops there too, so the trainer, the evaluator
+        // and the masker all see the code end at the same byte.
+        let inline = completion.find("```").unwrap_or(completion.len());
+        return 0..fs.first().map_or(inline, |f| f.start.min(inline));
+    }
     let Some(first) = fs.first() else {
         return 0..completion.len();
     };
@@ -107,8 +118,7 @@ pub fn code_range(completion: &str, mode: FenceMode, has_prefix: bool) -> Range<
     let lone_closer = first.info.is_empty()
         && !completion[..first.start].trim().is_empty()
         && !fs[1..].iter().any(|f| closes(first, f));
-    let reopened = !first.info.is_empty() && completion[..first.start].trim().is_empty();
-    if (mode == FenceMode::Continuation && !reopened) || lone_closer {
+    if lone_closer {
         return 0..first.start;
     }
     // Pair openers with closers: same marker, at least as long, no info string.
@@ -249,6 +259,20 @@ mod tests {
         // A lone closer after code also means continuation when standing alone.
         assert_eq!(code(c, FenceMode::Standalone, false), "    return x\n");
         assert_eq!(code(c, FenceMode::Raw, false), c);
+    }
+
+    #[test]
+    fn continuation_stops_at_a_fence_closing_the_last_code_line() {
+        // The generator stops at the first ``` anywhere; the code must end there too.
+        let c = "    return x```\nThis returns x.";
+        assert_eq!(code(c, FenceMode::Continuation, false), "    return x");
+        let c = "    s = 1\n    return s ```";
+        assert_eq!(code(c, FenceMode::Auto, true), "    s = 1\n    return s ");
+        // A fence line still ends the code at its line start, indented or not.
+        let c = "x = 1\n  ```\n";
+        assert_eq!(code(c, FenceMode::Continuation, false), "x = 1\n");
+        let c = "x = 1\n~~~\ny = '```'\n";
+        assert_eq!(code(c, FenceMode::Continuation, false), "x = 1\n");
     }
 
     #[test]
