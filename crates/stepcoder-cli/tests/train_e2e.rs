@@ -62,6 +62,28 @@ fn metric_lines(run: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The step of each line of samples.jsonl (every rollout: prefix, completion, outcome).
+fn sample_steps(run: &Path) -> Vec<u64> {
+    std::fs::read_to_string(run.join("samples.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            for key in [
+                "problem",
+                "stage",
+                "prefix",
+                "completion",
+                "outcome",
+                "reward",
+            ] {
+                assert!(v.get(key).is_some(), "sample lacks `{key}`: {v}");
+            }
+            v["step"].as_u64().unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn train_writes_its_outputs_refuses_to_clobber_and_resumes() {
     let dir = tempfile::tempdir().unwrap();
@@ -99,6 +121,7 @@ fn train_writes_its_outputs_refuses_to_clobber_and_resumes() {
             .sum::<u64>(),
         4
     );
+    assert_eq!(sample_steps(&run), vec![0, 0, 0, 0, 1, 1, 1, 1]);
     assert!(std::fs::read(run.join("plot.png"))
         .unwrap()
         .starts_with(b"\x89PNG"));
@@ -124,11 +147,22 @@ fn train_writes_its_outputs_refuses_to_clobber_and_resumes() {
         "{err}"
     );
 
+    // A crash after step 2's samples were written (the last line cut short), before its
+    // checkpoint: the resumed run redoes step 2 and its samples.
+    let mut samples = std::fs::read_to_string(run.join("samples.jsonl")).unwrap();
+    let last = samples
+        .lines()
+        .last()
+        .unwrap()
+        .replace(r#""step":1"#, r#""step":2"#);
+    samples.push_str(&format!("{last}\n{}", &last[..last.len() / 2]));
+    std::fs::write(run.join("samples.jsonl"), samples).unwrap();
     run_ok(
         stepcoder()
             .args(["train", "--steps", "3", "--resume"])
             .arg(&run),
     );
+    assert_eq!(sample_steps(&run), vec![0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]);
     let lines = metric_lines(&run);
     assert_eq!(
         lines

@@ -4,7 +4,7 @@
 //! outcomes, a per-token KL penalty to a frozen reference, GAE or a critic-free group
 //! baseline, the masked clipped policy loss weighted by the FGO mask, a clipped value loss,
 //! AdamW with saved state, warmup + decay schedules, global-norm clipping, gradient
-//! accumulation, atomic checkpoints and JSON-lines metrics.
+//! accumulation, atomic checkpoints, and JSON-lines metrics and rollout samples ([`JsonLines`]).
 //!
 //! The building blocks stand alone:
 //!
@@ -47,7 +47,9 @@ pub use kl::KlController;
 pub use loss::{
     masked_entropy, masked_mean, policy_loss, policy_stats, value_loss, LossConfig, PolicyStats,
 };
-pub use metrics::{MetricsLog, OutcomeCounts, StepMetrics, TimeSplit};
+pub use metrics::{
+    JsonLines, MetricsLog, OutcomeCounts, RolloutSample, SampleLog, StepMetrics, TimeSplit,
+};
 pub use normalize::{RewardNormalizer, RunningMoments};
 pub use optim::{clip_grad_norm, AdamW, AdamWConfig, GradAccumulator, Gradients, ParamGroup};
 pub use schedule::{Decay, LrSchedule};

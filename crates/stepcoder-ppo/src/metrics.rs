@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stepcoder_core::OutcomeClass;
 
@@ -95,14 +97,46 @@ pub struct StepMetrics {
     pub skipped_updates: usize,
 }
 
-/// Appends [`StepMetrics`] as JSON lines to a file.
-#[derive(Debug)]
-pub struct MetricsLog {
-    path: PathBuf,
-    file: std::fs::File,
+/// One rollout of a step, as `samples.jsonl` keeps it: what the policy was given and wrote,
+/// and what came of it. For reading generations while a run goes (like TRL's completion
+/// tables), and for finding why rewards move.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolloutSample {
+    pub step: u64,
+    /// Row in the step's batch (`samples_per_problem` consecutive rows share a problem).
+    pub row: usize,
+    pub problem: String,
+    /// Curriculum stage of the row (see `stepcoder_curriculum`).
+    pub stage: usize,
+    /// The end of the canonical solution the prompt gave (empty when the policy wrote it all).
+    pub prefix: String,
+    /// The text the policy generated.
+    pub completion: String,
+    pub outcome: OutcomeClass,
+    /// The compile error or the first failing test, as a person reads it; `None` when passed.
+    pub failure: Option<String>,
+    pub tests_passed: usize,
+    pub tests_total: usize,
+    /// Reward before normalization.
+    pub reward: f32,
+    /// Fraction of the completion's tokens left in the policy loss by the FGO mask.
+    pub fgo_kept: f64,
 }
 
-impl MetricsLog {
+/// Appends records to a file as JSON lines, and reads them back.
+#[derive(Debug)]
+pub struct JsonLines<T> {
+    path: PathBuf,
+    file: std::fs::File,
+    _record: PhantomData<fn(&T)>,
+}
+
+/// The per-step metrics file (`metrics.jsonl`).
+pub type MetricsLog = JsonLines<StepMetrics>;
+/// The rollout samples file (`samples.jsonl`).
+pub type SampleLog = JsonLines<RolloutSample>;
+
+impl<T: Serialize + DeserializeOwned> JsonLines<T> {
     /// Opens `path` for appending (created if missing).
     pub fn append(path: &Path) -> Result<Self> {
         let file = std::fs::OpenOptions::new()
@@ -110,27 +144,37 @@ impl MetricsLog {
             .append(true)
             .open(path)
             .map_err(|e| PpoError::io(path, e))?;
-        Ok(MetricsLog {
+        Ok(JsonLines {
             path: path.to_path_buf(),
             file,
+            _record: PhantomData,
         })
     }
 
-    pub fn write(&mut self, m: &StepMetrics) -> Result<()> {
-        let mut line = serde_json::to_string(m).map_err(|e| PpoError::Json {
-            path: self.path.display().to_string(),
-            source: e,
-        })?;
-        line.push('\n');
+    /// Appends one record and flushes.
+    pub fn write(&mut self, record: &T) -> Result<()> {
+        self.write_all(std::slice::from_ref(record))
+    }
+
+    /// Appends records with a single write and flush.
+    pub fn write_all(&mut self, records: &[T]) -> Result<()> {
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&serde_json::to_string(r).map_err(|e| PpoError::Json {
+                path: self.path.display().to_string(),
+                source: e,
+            })?);
+            text.push('\n');
+        }
         self.file
-            .write_all(line.as_bytes())
+            .write_all(text.as_bytes())
             .and_then(|_| self.file.flush())
             .map_err(|e| PpoError::io(&self.path, e))
     }
 
-    /// Reads a metrics file back (for resume, plots and reports); a bad line is an error
-    /// naming the file and the line.
-    pub fn read(path: &Path) -> Result<Vec<StepMetrics>> {
+    /// Reads a file back (for resume, plots and reports); a bad line is an error naming the
+    /// file and the line.
+    pub fn read(path: &Path) -> Result<Vec<T>> {
         let text = std::fs::read_to_string(path).map_err(|e| PpoError::io(path, e))?;
         text.lines()
             .enumerate()

@@ -28,7 +28,7 @@ use crate::{
     clip_grad_norm, masked_entropy, policy_loss, policy_stats, value_loss, AdamW, AdamWConfig,
     AdvantageEstimator, AdvantageInput, Gae, GradAccumulator, Gradients, GroupBaseline,
     KlController, LossConfig, LrSchedule, MetricsLog, OutcomeCounts, ParamGroup, PpoError, Result,
-    RewardNormalizer, StepMetrics, TimeSplit,
+    RewardNormalizer, RolloutSample, SampleLog, StepMetrics, TimeSplit,
 };
 
 /// Which advantage estimator to use.
@@ -184,6 +184,7 @@ pub struct Trainer {
     step: u64,
     history: Vec<StepMetrics>,
     log: Option<MetricsLog>,
+    samples: Option<SampleLog>,
     overlap_execution: bool,
 }
 
@@ -242,6 +243,7 @@ impl Trainer {
             step: 0,
             history: Vec::new(),
             log: None,
+            samples: None,
             overlap_execution: true,
         })
     }
@@ -249,6 +251,13 @@ impl Trainer {
     /// Appends each step's metrics to `path` as JSON lines.
     pub fn log_metrics_to(&mut self, path: &Path) -> Result<()> {
         self.log = Some(MetricsLog::append(path)?);
+        Ok(())
+    }
+
+    /// Appends every rollout of each step to `path` as JSON lines ([`RolloutSample`]: the
+    /// prompt's curriculum prefix, the completion, its outcome, reward and FGO share).
+    pub fn log_samples_to(&mut self, path: &Path) -> Result<()> {
+        self.samples = Some(SampleLog::append(path)?);
         Ok(())
     }
 
@@ -530,6 +539,34 @@ impl Trainer {
             grad_norm,
             skipped_updates: skipped,
         };
+        if let Some(log) = self.samples.as_mut() {
+            let samples: Vec<RolloutSample> = reports
+                .iter()
+                .enumerate()
+                .map(|(r, report)| {
+                    let m = &token_masks[r];
+                    RolloutSample {
+                        step: self.step,
+                        row: r,
+                        problem: self.problems[groups[r]].id.clone(),
+                        stage: row_plan(r).stage,
+                        prefix: row_plan(r).prefix.clone(),
+                        completion: completions[r].text.clone(),
+                        outcome: report.class(),
+                        failure: report.first_failure().map(|o| o.to_string()),
+                        tests_passed: report
+                            .tests
+                            .iter()
+                            .filter(|t| t.outcome.is_passed())
+                            .count(),
+                        tests_total: report.tests.len(),
+                        reward: raw_rewards[r],
+                        fgo_kept: m.iter().map(|&w| w as f64).sum::<f64>() / m.len().max(1) as f64,
+                    }
+                })
+                .collect();
+            log.write_all(&samples)?;
+        }
         self.step += 1;
         if let Some(log) = self.log.as_mut() {
             log.write(&metrics)?;
@@ -874,6 +911,7 @@ impl Trainer {
             step: state.step,
             history: state.history,
             log: None,
+            samples: None,
             overlap_execution: true,
         })
     }

@@ -24,6 +24,8 @@ pub struct RunSection {
     pub checkpoint_every: u64,
     /// Checkpoints kept on disk (the oldest are deleted); at least 1.
     pub keep_checkpoints: usize,
+    /// Write every rollout (prefix, completion, outcome, reward, FGO share) to samples.jsonl.
+    pub log_samples: bool,
 }
 
 impl Default for RunSection {
@@ -33,6 +35,7 @@ impl Default for RunSection {
             steps: 200,
             checkpoint_every: 10,
             keep_checkpoints: 2,
+            log_samples: true,
         }
     }
 }
@@ -413,7 +416,7 @@ impl TrainConfig {
 /// What each section is for; keys are documented in the crates the section configures.
 fn section_comment(section: &str) -> Option<&'static str> {
     Some(match section {
-        "run" => "Output directory (metrics.jsonl, plot.png, checkpoints/, eval_*.json), length, checkpointing.",
+        "run" => "Output directory (metrics.jsonl, samples.jsonl, plot.png, checkpoints/, eval_*.json),\nlength, checkpointing, rollout logging.",
         "model" => "Policy to start from: a Hugging Face folder, a .gguf file, or \"default\"\n(SmolLM2-135M-Instruct; $STEPCODER_MODEL overrides it).",
         "data" => "Training problems (\"builtin\" or a file: APPS+, APPS, HumanEval, MBPP, evalplus) and the\nheld-out evaluation problems (\"holdout\": every holdout_every-th problem, never trained on).",
         "curriculum" => "CCCS. type = \"step\" (paper Algorithm 1: alpha = moving-average weight, rho_t = advance\nthreshold), \"staged\" (global level n/2, n/4, none), or \"none\" (plain RL).",

@@ -31,6 +31,9 @@ impl RunDir {
     pub fn metrics(&self) -> PathBuf {
         self.0.join("metrics.jsonl")
     }
+    pub fn samples(&self) -> PathBuf {
+        self.0.join("samples.jsonl")
+    }
     pub fn plot(&self) -> PathBuf {
         self.0.join("plot.png")
     }
@@ -194,6 +197,25 @@ pub fn evaluate_to(
     Ok(report)
 }
 
+/// Drops the samples of steps from `step` on (they are redone after a resume), and a line
+/// cut short by a crash.
+fn keep_samples_before(path: &Path, step: u64) -> anyhow::Result<()> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let mut kept = String::new();
+    for line in text.lines() {
+        let step_of = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| v.get("step")?.as_u64());
+        if step_of.is_some_and(|s| s < step) {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    std::fs::write(path, kept).with_context(|| format!("rewriting {}", path.display()))
+}
+
 /// `stepcoder train`: a whole run, fresh or resumed.
 /// Returns the evaluation after training (when `eval.after` is set).
 pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Option<EvalReport>> {
@@ -219,6 +241,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
                 text.push('\n');
             }
             std::fs::write(dir.metrics(), text)?;
+            keep_samples_before(&dir.samples(), t.step_count())?;
             t
         }
         None => {
@@ -245,6 +268,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
                 before = Some(report);
             }
             let _ = std::fs::remove_file(dir.metrics());
+            let _ = std::fs::remove_file(dir.samples());
             Trainer::new(
                 cfg.ppo.clone(),
                 loaded.model,
@@ -255,6 +279,9 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
         }
     };
     trainer.log_metrics_to(&dir.metrics())?;
+    if cfg.run.log_samples {
+        trainer.log_samples_to(&dir.samples())?;
+    }
     let bar = ProgressBar::new(cfg.run.steps).with_style(
         ProgressStyle::with_template(
             "{msg:>40} [{bar:30}] step {pos}/{len} ({elapsed}, eta {eta})",

@@ -1,6 +1,8 @@
 use candle_core::Device;
+use stepcoder_core::OutcomeClass;
 use stepcoder_ppo::{
-    AdvantageKind, Gae, GroupBaseline, LrSchedule, MetricsLog, PpoConfig, PpoError, Trainer,
+    AdvantageKind, Gae, GroupBaseline, LrSchedule, MetricsLog, OutcomeCounts, PpoConfig, PpoError,
+    SampleLog, Trainer,
 };
 
 use crate::tiny;
@@ -146,7 +148,26 @@ fn resume_child() {
 #[test]
 fn group_baseline_runs_without_critic_and_reports_every_metric() {
     let mut t = trainer(config(AdvantageKind::Group(GroupBaseline::default())));
+    let dir = tempfile::tempdir().unwrap();
+    let samples_path = dir.path().join("samples.jsonl");
+    t.log_samples_to(&samples_path).unwrap();
     let m = t.step().unwrap();
+    // Every rollout is logged, and the samples add up to the step's metrics.
+    let samples = SampleLog::read(&samples_path).unwrap();
+    assert_eq!(samples.len(), 4);
+    let mut counts = OutcomeCounts::default();
+    for (r, s) in samples.iter().enumerate() {
+        assert_eq!((s.step, s.row), (0, r));
+        assert!(!s.completion.is_empty() && !s.problem.is_empty());
+        assert!((0.0..=1.0).contains(&s.fgo_kept));
+        assert_eq!(s.failure.is_none(), s.outcome == OutcomeClass::Passed);
+        counts.add(s.outcome);
+    }
+    assert_eq!(counts, m.outcomes);
+    let reward_mean = samples.iter().map(|s| s.reward as f64).sum::<f64>() / 4.0;
+    assert!((reward_mean - m.reward_mean).abs() < 1e-6);
+    let kept = samples.iter().map(|s| s.fgo_kept).sum::<f64>() / 4.0;
+    assert!(kept <= 1.0 && (m.fgo_masked_fraction == 0.0) == (kept == 1.0));
     assert_eq!(m.value_loss, 0.0, "no critic");
     assert_eq!(m.outcomes.total(), 4);
     assert_eq!(m.stage_histogram.values().sum::<usize>(), 4);
