@@ -2,8 +2,9 @@
 //! evaluated on exactly the same text.
 //!
 //! The user turn holds the instruction and the statement; the assistant turn is opened with
-//! a ```` ```python ```` fence followed by the curriculum prefix (CCCS's `x_p`), so the model
-//! continues code directly and ends it by closing the fence (a stop string) or with EOS.
+//! a ```` ```python ```` fence followed by the curriculum prefix (CCCS's `x_p`, less its last
+//! line break: [`prompt_prefix`]), so the model continues code directly and ends it by closing
+//! the fence (a stop string) or with EOS.
 
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +46,27 @@ fn io_instruction(problem: &Problem) -> String {
         } => format!("Write the function `{name}`."),
         ProblemKind::Assert { entry_point: None } => "Write the code.".into(),
     }
+}
+
+/// The curriculum prefix as a prompt should end with it: without its final line break.
+///
+/// Code tokenizers merge a line break with the next line's indentation (SmolLM2 writes
+/// `"x\n    return x"` as `x`, `\n   `, ` return`, ` x`). A prompt that ends in `"\n"` asks the
+/// model to go on after a token boundary it has almost never seen, and it tends to write
+/// unindented code. Left to the model, the line break comes out with its indentation as it
+/// learned them. `prompt_prefix(prefix) + completion` is still the program.
+///
+/// ```
+/// use stepcoder_core::prompt::prompt_prefix;
+/// assert_eq!(prompt_prefix("for i in r:\n"), "for i in r:");
+/// assert_eq!(prompt_prefix("x = 1\r\n\n"), "x = 1\r\n");
+/// assert_eq!(prompt_prefix(""), "");
+/// ```
+pub fn prompt_prefix(prefix: &str) -> &str {
+    prefix
+        .strip_suffix("\r\n")
+        .or_else(|| prefix.strip_suffix('\n'))
+        .unwrap_or(prefix)
 }
 
 /// Builds the prompt for `problem` with the curriculum `prefix` (empty for none).

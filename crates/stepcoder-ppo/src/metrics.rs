@@ -108,7 +108,8 @@ pub struct RolloutSample {
     pub problem: String,
     /// Curriculum stage of the row (see `stepcoder_curriculum`).
     pub stage: usize,
-    /// The end of the canonical solution the prompt gave (empty when the policy wrote it all).
+    /// The start of the canonical solution the prompt gave, up to the curriculum's cut and
+    /// without its last line break (empty when the policy wrote it all).
     pub prefix: String,
     /// The text the policy generated.
     pub completion: String,

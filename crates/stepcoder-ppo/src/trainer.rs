@@ -13,7 +13,7 @@ use candle_core::{DType, Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use stepcoder_core::prompt::{code_prompt, CODE_FENCE_CLOSE};
+use stepcoder_core::prompt::{code_prompt, prompt_prefix, CODE_FENCE_CLOSE};
 use stepcoder_core::{
     CompletionSpan, CurriculumSchedule, ExecReport, Executor, Problem, RewardFn, TokenMasker,
 };
@@ -318,7 +318,10 @@ impl Trainer {
         let mut prompts = Vec::new();
         let mut groups = Vec::new();
         for &pi in &idx {
-            let plan = self.parts.curriculum.plan(&self.problems[pi]);
+            let mut plan = self.parts.curriculum.plan(&self.problems[pi]);
+            // The policy writes the prefix's last line break itself (see `prompt_prefix`);
+            // prompt, program and FGO mask all use this one prefix.
+            plan.prefix.truncate(prompt_prefix(&plan.prefix).len());
             let ids = self.prompt_ids(&self.problems[pi], &plan.prefix)?;
             for _ in 0..cfg.samples_per_problem {
                 prompts.push(ids.clone());

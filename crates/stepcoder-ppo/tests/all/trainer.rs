@@ -161,6 +161,10 @@ fn group_baseline_runs_without_critic_and_reports_every_metric() {
         assert!(!s.completion.is_empty() && !s.problem.is_empty());
         assert!((0.0..=1.0).contains(&s.fgo_kept));
         assert_eq!(s.failure.is_none(), s.outcome == OutcomeClass::Passed);
+        // Problem b starts at stage 1 (a prefix); the policy writes the prefix's last line
+        // break itself.
+        assert_eq!(s.prefix.is_empty(), s.problem == "a", "{s:?}");
+        assert!(!s.prefix.ends_with('\n'), "{s:?}");
         counts.add(s.outcome);
     }
     assert_eq!(counts, m.outcomes);
