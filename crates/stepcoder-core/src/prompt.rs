@@ -52,9 +52,11 @@ fn io_instruction(problem: &Problem) -> String {
 ///
 /// Code tokenizers merge a line break with the next line's indentation (SmolLM2 writes
 /// `"x\n    return x"` as `x`, `\n   `, ` return`, ` x`). A prompt that ends in `"\n"` asks the
-/// model to go on after a token boundary it has almost never seen, and it tends to write
-/// unindented code. Left to the model, the line break comes out with its indentation as it
-/// learned them. `prompt_prefix(prefix) + completion` is still the program.
+/// model to go on after a token boundary it has almost never seen. On the 40 built-in problems
+/// with a CCCS prefix, SmolLM2-135M's greedy completions went on inside the prefix's block in
+/// none of 40 cases with the `"\n"` in the prompt (it closed the fence or started new
+/// top-level code), and in all 40 with the line break left to it (the `prefix_boundary`
+/// example of `stepcoder-cli`). `prompt_prefix(prefix) + completion` is still the program.
 ///
 /// ```
 /// use stepcoder_core::prompt::prompt_prefix;
