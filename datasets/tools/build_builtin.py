@@ -3,8 +3,10 @@
 
 The problems themselves live as readable Python data in `problems_stdio.py` (standard-input
 programs) and `problems_call.py` (call-based: plain functions and `class Solution` methods),
-next to this file. This script turns them into APPS+ records with exactly the conventions of the
-published APPS+ data (see ../../../shared/data/README.md):
+next to this file. They come in batches: the JSON lists batch 1 (stdin, then call-based), then
+batch 2, ..., so that a new batch is appended and no existing problem changes its index. This
+script turns them into APPS+ records with exactly the conventions of the published APPS+ data
+(see ../../../shared/data/README.md):
 
 - stdin problems: the program is wrapped in a zero-argument function with a random-looking
   (but stable, seeded by the problem id) 5-letter name; `starter_code` is `"\\ndef NAME():\\n"`;
@@ -238,6 +240,10 @@ def build() -> list[dict]:
     seen = set()
     tagged = [(p, stdio_record) for p in problems_stdio.PROBLEMS]
     tagged += [(p, call_record) for p in problems_call.PROBLEMS]
+    # Batch by batch: all of batch 1 (stdin problems, then call-based ones) before batch 2, and so
+    # on (a stable sort). Adding problems in a new batch appends them to the JSON, so every older
+    # problem keeps its index and the held-out split (every 5th index) keeps its problems.
+    tagged.sort(key=lambda item: item[0].get("batch", 1))
     for p, make in tagged:
         pid = p["id"]
         if pid in seen:

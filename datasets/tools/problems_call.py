@@ -15,8 +15,13 @@ Written for the stepcoder project (Apache-2.0); not copied from any kata or cont
 
 PROBLEMS = []
 
+#: Problems are added in batches. build_builtin.py puts every problem of batch 1 (of both files)
+#: before any of batch 2, so new problems are appended and never move an existing one.
+BATCH = 1
+
 
 def problem(**fields):
+    fields.setdefault("batch", BATCH)
     PROBLEMS.append(fields)
 
 
@@ -1042,4 +1047,826 @@ problem(
                 return steps[n]
     """,
     tests=[((1,), 0), ((10,), 3), ((6,), 2), ((7,), 3), ((100,), 7)],
+)
+
+
+# =============================================================================================
+# batch 2: appended after every batch-1 problem of both files (see BATCH above)
+# =============================================================================================
+
+BATCH = 2
+
+# ---------------------------------------------------------------------------------------------
+# plain functions, introductory
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="reverse-each-word",
+    difficulty="introductory",
+    statement="""
+        Words in `sentence` are separated by single spaces. Return the sentence with the letters
+        of every word reversed, keeping the words in their order.
+    """,
+    solution=r"""
+        def reverse_each_word(sentence):
+            return " ".join(word[::-1] for word in sentence.split(" "))
+    """,
+    tests=[
+        (("hello world",), "olleh dlrow"),
+        (("",), ""),
+        (("a",), "a"),
+        (("stressed desserts",), "desserts stressed"),
+    ],
+)
+
+problem(
+    id="count-digits",
+    difficulty="introductory",
+    statement="""
+        Return the number of decimal digits of the integer `n`. A minus sign is not a digit, and
+        0 has one digit.
+    """,
+    solution=r"""
+        def count_digits(n):
+            return len(str(abs(n)))
+    """,
+    tests=[((12345,), 5), ((0,), 1), ((-907,), 3), ((1000000,), 7)],
+)
+
+problem(
+    id="sum-of-positives",
+    difficulty="introductory",
+    statement="""
+        Return the sum of the numbers of the list `nums` that are greater than zero (0 for an
+        empty list or a list without positive numbers).
+    """,
+    solution=r"""
+        def sum_positive(nums):
+            return sum(x for x in nums if x > 0)
+    """,
+    tests=[(([1, -4, 7, 12],), 20), (([],), 0), (([-1, -2],), 0), (([0, 5],), 5)],
+)
+
+problem(
+    id="common-prefix",
+    difficulty="introductory",
+    statement="""
+        Return the longest string that every word of the non-empty list `words` starts with
+        (the empty string if the words do not all start with the same letter).
+    """,
+    solution=r"""
+        def common_prefix(words):
+            prefix = words[0]
+            for word in words[1:]:
+                while not word.startswith(prefix):
+                    prefix = prefix[:-1]
+            return prefix
+    """,
+    tests=[
+        ((["interval", "internet", "interior"],), "inter"),
+        ((["solo"],), "solo"),
+        ((["abc", "xyz"],), ""),
+        ((["same", "same", "same"],), "same"),
+        ((["ab", "a", "abc"],), "a"),
+    ],
+)
+
+problem(
+    id="is-pangram",
+    difficulty="introductory",
+    statement="""
+        Return True if the string `text` contains every letter of the English alphabet at least
+        once, in upper or lower case, and False otherwise. Other characters do not matter.
+    """,
+    solution=r"""
+        def is_pangram(text):
+            return set("abcdefghijklmnopqrstuvwxyz") <= set(text.lower())
+    """,
+    tests=[
+        (("Pack my box with five dozen liquor jugs.",), True),
+        (("hello world",), False),
+        (("",), False),
+        (("ABCDEFGHIJKLM nopqrstuvwxyz!",), True),
+        (("abcdefghijklmnopqrstuvwxy",), False),
+    ],
+)
+
+problem(
+    id="product-of-list",
+    difficulty="introductory",
+    statement="""
+        Return the product of all numbers in the list `nums`. The product of an empty list is 1.
+    """,
+    solution=r"""
+        def product(nums):
+            result = 1
+            for x in nums:
+                result *= x
+            return result
+    """,
+    tests=[(([2, 3, 4],), 24), (([],), 1), (([5, 0, 7],), 0), (([-2, -3, -1],), -6)],
+)
+
+problem(
+    id="first-occurrences",
+    difficulty="introductory",
+    statement="""
+        Return the elements of the list `items` without repeats: keep the first occurrence of
+        each value, drop the later ones, and keep the order.
+    """,
+    solution=r"""
+        def keep_first(items):
+            seen = set()
+            out = []
+            for x in items:
+                if x not in seen:
+                    seen.add(x)
+                    out.append(x)
+            return out
+    """,
+    tests=[
+        (([3, 1, 3, 2, 1],), [3, 1, 2]),
+        (([],), []),
+        (([7, 7, 7],), [7]),
+        ((["b", "a", "b"],), ["b", "a"]),
+    ],
+)
+
+problem(
+    id="chunk-list",
+    difficulty="introductory",
+    statement="""
+        Cut the list `items` into consecutive pieces of `size` elements (size >= 1) and return
+        the list of pieces. The last piece is shorter when the elements do not divide evenly.
+    """,
+    solution=r"""
+        def chunks(items, size):
+            return [items[i:i + size] for i in range(0, len(items), size)]
+    """,
+    tests=[
+        (([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]),
+        (([], 3), []),
+        (([1, 2, 3], 5), [[1, 2, 3]]),
+        (([1, 2, 3, 4], 1), [[1], [2], [3], [4]]),
+    ],
+)
+
+problem(
+    id="rotate-right",
+    difficulty="introductory",
+    statement="""
+        Return the list `nums` rotated k places to the right (k >= 0): every element moves k
+        positions towards the end, and elements that fall off the end come back at the front.
+        k may be larger than the length of the list.
+    """,
+    solution=r"""
+        def rotate_right(nums, k):
+            if not nums:
+                return []
+            k %= len(nums)
+            return nums[-k:] + nums[:-k]
+    """,
+    tests=[
+        (([1, 2, 3, 4, 5], 2), [4, 5, 1, 2, 3]),
+        (([], 3), []),
+        (([1, 2, 3], 3), [1, 2, 3]),
+        (([1, 2], 5), [2, 1]),
+        (([9], 0), [9]),
+    ],
+)
+
+problem(
+    id="mask-card",
+    difficulty="introductory",
+    statement="""
+        Hide a card number before printing it: return the string `text` with every character
+        except the last four replaced by '*'. Strings of four characters or fewer stay as they
+        are.
+    """,
+    solution=r"""
+        def mask_card(text):
+            return "*" * max(0, len(text) - 4) + text[-4:]
+    """,
+    tests=[
+        (("9876543210123456",), "************3456"),
+        (("1234",), "1234"),
+        (("",), ""),
+        (("abcde",), "*bcde"),
+    ],
+)
+
+problem(
+    id="nth-fibonacci",
+    difficulty="introductory",
+    statement="""
+        The Fibonacci numbers start with F(0) = 0 and F(1) = 1, and each next one is the sum of
+        the two before it. Return F(n) for 0 <= n <= 90.
+    """,
+    solution=r"""
+        def fibonacci(n):
+            a, b = 0, 1
+            for _ in range(n):
+                a, b = b, a + b
+            return a
+    """,
+    tests=[((10,), 55), ((0,), 0), ((1,), 1), ((2,), 1), ((50,), 12586269025)],
+)
+
+problem(
+    id="count-overlapping",
+    difficulty="introductory",
+    statement="""
+        Return how many times the non-empty string `pattern` occurs in `text`, counting
+        occurrences that overlap ("aa" occurs 3 times in "aaaa").
+    """,
+    solution=r"""
+        def count_occurrences(text, pattern):
+            k = len(pattern)
+            return sum(1 for i in range(len(text) - k + 1) if text[i:i + k] == pattern)
+    """,
+    tests=[
+        (("abababa", "aba"), 3),
+        (("aaaa", "aa"), 3),
+        (("abc", "abcd"), 0),
+        (("", "a"), 0),
+        (("hello", "l"), 2),
+    ],
+)
+
+problem(
+    id="merge-sorted",
+    difficulty="introductory",
+    statement="""
+        The lists `a` and `b` are each sorted in non-decreasing order. Return one sorted list
+        with all the elements of both.
+    """,
+    solution=r"""
+        def merge_sorted(a, b):
+            i = j = 0
+            out = []
+            while i < len(a) and j < len(b):
+                if a[i] <= b[j]:
+                    out.append(a[i])
+                    i += 1
+                else:
+                    out.append(b[j])
+                    j += 1
+            return out + a[i:] + b[j:]
+    """,
+    tests=[
+        (([1, 4, 9], [2, 3, 10]), [1, 2, 3, 4, 9, 10]),
+        (([], [5]), [5]),
+        (([], []), []),
+        (([2, 2], [2]), [2, 2, 2]),
+    ],
+)
+
+problem(
+    id="running-maximum",
+    difficulty="introductory",
+    statement="""
+        Return a list as long as `nums` whose element i is the largest of nums[0], ..., nums[i].
+    """,
+    solution=r"""
+        def running_max(nums):
+            out = []
+            for x in nums:
+                out.append(max(out[-1], x) if out else x)
+            return out
+    """,
+    tests=[(([3, 1, 4, 1, 5],), [3, 3, 4, 4, 5]), (([],), []), (([-2, -5, -1],), [-2, -2, -1])],
+)
+
+problem(
+    id="no-repeated-letters",
+    difficulty="introductory",
+    statement="""
+        Return True if no letter occurs twice in the string `word`, ignoring the difference
+        between upper and lower case, and False otherwise. The empty string has no repeats.
+    """,
+    solution=r"""
+        def all_letters_unique(word):
+            lower = word.lower()
+            return len(set(lower)) == len(lower)
+    """,
+    tests=[(("Jumbo",), True), (("Letter",), False), (("",), True), (("Aa",), False), (("stream",), True)],
+)
+
+# ---------------------------------------------------------------------------------------------
+# plain functions, interview
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="int-to-roman",
+    difficulty="interview",
+    statement="""
+        Write the integer n (1 <= n <= 3999) in Roman numerals. The symbols are I = 1, V = 5,
+        X = 10, L = 50, C = 100, D = 500 and M = 1000, written from the largest to the smallest
+        and added up, except that 4, 9, 40, 90, 400 and 900 are written IV, IX, XL, XC, CD and CM.
+    """,
+    solution=r"""
+        def to_roman(n):
+            symbols = [
+                (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+            ]
+            out = ""
+            for value, letters in symbols:
+                while n >= value:
+                    out += letters
+                    n -= value
+            return out
+    """,
+    tests=[((2024,), "MMXXIV"), ((1,), "I"), ((3999,), "MMMCMXCIX"), ((444,), "CDXLIV"), ((90,), "XC")],
+)
+
+problem(
+    id="column-title",
+    difficulty="interview",
+    statement="""
+        A spreadsheet names its columns A, B, ..., Z, then AA, AB, ..., AZ, BA, ..., ZZ, then AAA,
+        and so on. Return the name of column number n (n >= 1; column 1 is A, column 27 is AA).
+    """,
+    solution=r"""
+        def column_name(n):
+            name = ""
+            while n > 0:
+                n, r = divmod(n - 1, 26)
+                name = chr(ord("A") + r) + name
+            return name
+    """,
+    tests=[((30,), "AD"), ((1,), "A"), ((26,), "Z"), ((702,), "ZZ"), ((703,), "AAA")],
+)
+
+problem(
+    id="expand-counts",
+    difficulty="interview",
+    statement="""
+        A compressed text writes each run of equal letters as a count followed by the letter:
+        "3a2b" stands for "aaabb". Counts are positive and may have several digits, and every
+        letter has a count. Return the expanded text of `code`.
+    """,
+    solution=r"""
+        def expand(code):
+            out = []
+            count = 0
+            for ch in code:
+                if ch.isdigit():
+                    count = count * 10 + int(ch)
+                else:
+                    out.append(ch * count)
+                    count = 0
+            return "".join(out)
+    """,
+    tests=[
+        (("3a2b1c",), "aaabbc"),
+        (("",), ""),
+        (("12x",), "xxxxxxxxxxxx"),
+        (("1a1b1a",), "aba"),
+    ],
+)
+
+problem(
+    id="longest-consecutive",
+    difficulty="interview",
+    statement="""
+        Return the size of the largest set of values of `nums` that are consecutive integers
+        x, x + 1, ..., x + k - 1, in any order in the list. Repeated values count once. The list
+        may be empty and holds at most 10^5 numbers.
+    """,
+    solution=r"""
+        def longest_streak(nums):
+            values = set(nums)
+            best = 0
+            for x in values:
+                if x - 1 not in values:
+                    y = x
+                    while y + 1 in values:
+                        y += 1
+                    best = max(best, y - x + 1)
+            return best
+    """,
+    tests=[
+        (([10, 5, 12, 3, 11, 4, 6],), 4),
+        (([],), 0),
+        (([7, 7, 7],), 1),
+        (([-1, 0, 1, 5],), 3),
+    ],
+)
+
+problem(
+    id="merge-intervals",
+    difficulty="interview",
+    statement="""
+        Each element of `intervals` is a pair [start, end] with start <= end. Merge the intervals
+        that overlap or touch (ending where another starts counts) and return the merged
+        intervals sorted by start.
+    """,
+    solution=r"""
+        def merge_intervals(intervals):
+            merged = []
+            for start, end in sorted(intervals):
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            return merged
+    """,
+    tests=[
+        (([[8, 10], [1, 4], [3, 6], [12, 12]],), [[1, 6], [8, 10], [12, 12]]),
+        (([],), []),
+        (([[1, 3], [3, 5]],), [[1, 5]]),
+        (([[1, 10], [2, 3], [4, 5]],), [[1, 10]]),
+    ],
+)
+
+problem(
+    id="wrap-text",
+    difficulty="interview",
+    statement="""
+        Break `text` (words separated by single spaces) into lines of at most `width` characters.
+        Fill the lines greedily: put each word on the current line, after a single space, if the
+        line stays within `width`, otherwise start a new line with it. No word is longer than
+        `width`. Return the list of lines (empty for an empty text).
+    """,
+    solution=r"""
+        def wrap(text, width):
+            lines = []
+            for word in text.split():
+                if lines and len(lines[-1]) + 1 + len(word) <= width:
+                    lines[-1] += " " + word
+                else:
+                    lines.append(word)
+            return lines
+    """,
+    tests=[
+        (("the cat sat on the warm mat", 10), ["the cat", "sat on the", "warm mat"]),
+        (("", 5), []),
+        (("hello", 5), ["hello"]),
+        (("a b c d", 3), ["a b", "c d"]),
+        (("aa bb", 2), ["aa", "bb"]),
+    ],
+)
+
+# ---------------------------------------------------------------------------------------------
+# class Solution, introductory
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="longest-ones-run",
+    difficulty="introductory",
+    statement="""
+        `bits` is a list of 0s and 1s. Return the length of its longest run of consecutive 1s
+        (0 if there is no 1).
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def longestOnes(self, bits: List[int]) -> int:
+                best = run = 0
+                for b in bits:
+                    run = run + 1 if b == 1 else 0
+                    best = max(best, run)
+                return best
+    """,
+    tests=[(([0, 1, 1, 0, 1, 1, 1, 0, 1],), 3), (([],), 0), (([0, 0],), 0), (([1],), 1)],
+)
+
+problem(
+    id="power-of-three",
+    difficulty="introductory",
+    statement="""
+        Return True if the integer n is a power of three (1, 3, 9, 27, ...; 1 is 3 to the power 0)
+        and False otherwise. n may be zero or negative.
+    """,
+    solution=r"""
+        class Solution:
+            def isPowerOfThree(self, n: int) -> bool:
+                if n < 1:
+                    return False
+                while n % 3 == 0:
+                    n //= 3
+                return n == 1
+    """,
+    tests=[((81,), True), ((0,), False), ((1,), True), ((45,), False), ((-27,), False)],
+)
+
+problem(
+    id="shift-zeros",
+    difficulty="introductory",
+    statement="""
+        Return a copy of `nums` with every 0 moved to the end, the other numbers keeping their
+        order.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def zerosToEnd(self, nums: List[int]) -> List[int]:
+                return [x for x in nums if x != 0] + [0] * nums.count(0)
+    """,
+    tests=[(([0, 5, 0, 3, 8],), [5, 3, 8, 0, 0]), (([],), []), (([0, 0],), [0, 0]), (([4, -1],), [4, -1])],
+)
+
+# ---------------------------------------------------------------------------------------------
+# class Solution, interview
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="no-neighbour-stalls",
+    difficulty="interview",
+    statement="""
+        Market stalls stand in a row and amounts[i] is what stall i would pay for a visit. A
+        seller may visit any stalls except two neighbouring ones. Return the largest total the
+        seller can collect (0 for no stalls). 0 <= amounts[i] <= 10^4.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def bestTotal(self, amounts: List[int]) -> int:
+                take = skip = 0
+                for x in amounts:
+                    take, skip = skip + x, max(take, skip)
+                return max(take, skip)
+    """,
+    tests=[
+        (([5, 1, 2, 10, 3],), 15),
+        (([],), 0),
+        (([7],), 7),
+        (([2, 9, 2],), 9),
+        (([4, 4, 4, 4],), 8),
+    ],
+)
+
+problem(
+    id="grid-paths-blocked",
+    difficulty="interview",
+    statement="""
+        `grid` is a map where 0 is an open cell and 1 a blocked one. Count the paths from the
+        top-left cell to the bottom-right cell that only step right or down and never enter a
+        blocked cell (0 if either corner is blocked). 1 <= rows, columns <= 100.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def countPaths(self, grid: List[List[int]]) -> int:
+                ways = [0] * len(grid[0])
+                ways[0] = 1
+                for row in grid:
+                    for c, cell in enumerate(row):
+                        if cell == 1:
+                            ways[c] = 0
+                        elif c > 0:
+                            ways[c] += ways[c - 1]
+                return ways[-1]
+    """,
+    tests=[
+        (([[0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]],), 4),
+        (([[1]],), 0),
+        (([[0]],), 1),
+        (([[0, 1], [1, 0]],), 0),
+        (([[0, 0], [0, 0]],), 2),
+    ],
+)
+
+problem(
+    id="coin-combinations",
+    difficulty="interview",
+    statement="""
+        Return in how many ways the sum `amount` can be paid with coins whose values are in
+        `coins` (distinct positive values, each usable any number of times). Ways that use the
+        same coins in another order are the same way. Paying 0 takes one way: no coins.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def countWays(self, amount: int, coins: List[int]) -> int:
+                ways = [1] + [0] * amount
+                for coin in coins:
+                    for v in range(coin, amount + 1):
+                        ways[v] += ways[v - coin]
+                return ways[amount]
+    """,
+    tests=[
+        ((10, [2, 5, 3]), 4),
+        ((0, [7]), 1),
+        ((3, [2]), 0),
+        ((6, [1, 2, 3]), 7),
+        ((5, []), 0),
+    ],
+)
+
+problem(
+    id="word-split",
+    difficulty="interview",
+    statement="""
+        Return True if the string `s` can be cut into pieces that are all in the list `words`
+        (a word may be used several times), and False otherwise. The empty string needs no
+        pieces.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def canSplit(self, s: str, words: List[str]) -> bool:
+                known = set(words)
+                ok = [True] + [False] * len(s)
+                for i in range(1, len(s) + 1):
+                    ok[i] = any(ok[j] and s[j:i] in known for j in range(i))
+                return ok[-1]
+    """,
+    tests=[
+        (("sunflowerseed", ["seed", "flower", "sun", "flow"]), True),
+        (("catdog", ["cat", "do"]), False),
+        (("", ["a"]), True),
+        (("aaaa", ["aa"]), True),
+        (("aaa", ["aa"]), False),
+    ],
+)
+
+problem(
+    id="shortest-enough-segment",
+    difficulty="interview",
+    statement="""
+        `nums` holds positive integers. Return the length of the shortest contiguous segment of
+        `nums` whose sum is at least `target` (target >= 1), or 0 if no segment reaches it.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def shortestSegment(self, nums: List[int], target: int) -> int:
+                best = len(nums) + 1
+                total = left = 0
+                for right, x in enumerate(nums):
+                    total += x
+                    while total >= target:
+                        best = min(best, right - left + 1)
+                        total -= nums[left]
+                        left += 1
+                return best if best <= len(nums) else 0
+    """,
+    tests=[
+        (([1, 4, 2, 6, 3], 9), 2),
+        (([1, 1, 1], 5), 0),
+        (([10], 3), 1),
+        (([2, 2, 2, 2], 8), 4),
+    ],
+)
+
+problem(
+    id="balanced-strings",
+    difficulty="interview",
+    statement="""
+        Return every balanced string of n opening and n closing parentheses (0 <= n <= 8), in
+        alphabetical order ('(' comes before ')'). A string is balanced if, read from left to
+        right, it never has more ')' than '(' so far.
+    """,
+    solution=r"""
+        from typing import List
+
+
+        class Solution:
+            def allBalanced(self, n: int) -> List[str]:
+                out = []
+
+                def build(text, opened, closed):
+                    if len(text) == 2 * n:
+                        out.append(text)
+                        return
+                    if opened < n:
+                        build(text + "(", opened + 1, closed)
+                    if closed < opened:
+                        build(text + ")", opened, closed + 1)
+
+                build("", 0, 0)
+                return out
+    """,
+    tests=[
+        ((2,), ["(())", "()()"]),
+        ((0,), [""]),
+        ((1,), ["()"]),
+        ((3,), ["((()))", "(()())", "(())()", "()(())", "()()()"]),
+    ],
+)
+
+problem(
+    id="spreading-mold",
+    difficulty="interview",
+    statement="""
+        A shelf of bread is a grid: 0 is an empty place, 1 a fresh loaf and 2 a mouldy one. Every
+        minute, each fresh loaf next to a mouldy one (up, down, left or right) becomes mouldy.
+        Return the number of minutes until no fresh loaf is left, or -1 if some loaf stays fresh
+        forever. 1 <= rows, columns <= 100.
+    """,
+    solution=r"""
+        from collections import deque
+        from typing import List
+
+
+        class Solution:
+            def minutesToSpread(self, grid: List[List[int]]) -> int:
+                rows, cols = len(grid), len(grid[0])
+                queue = deque((r, c) for r in range(rows) for c in range(cols) if grid[r][c] == 2)
+                fresh = sum(row.count(1) for row in grid)
+                minutes = 0
+                while queue and fresh:
+                    for _ in range(len(queue)):
+                        r, c = queue.popleft()
+                        for nr, nc in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                            if 0 <= nr < rows and 0 <= nc < cols and grid[nr][nc] == 1:
+                                grid[nr][nc] = 2
+                                fresh -= 1
+                                queue.append((nr, nc))
+                    minutes += 1
+                return minutes if fresh == 0 else -1
+    """,
+    tests=[
+        (([[2, 1, 1], [0, 0, 1], [1, 1, 1]],), 6),
+        (([[0]],), 0),
+        (([[1]],), -1),
+        (([[2, 2], [2, 2]],), 0),
+        (([[1, 0, 2]],), -1),
+        (([[2, 1, 1, 1, 2]],), 2),
+    ],
+)
+
+problem(
+    id="signs-to-target",
+    difficulty="interview",
+    statement="""
+        Put a + or a - sign in front of every number of `nums` (0 <= nums[i] <= 1000, at most 20
+        numbers) and add them up. Return in how many ways of choosing the signs the total equals
+        `target`. With no numbers the total is 0.
+    """,
+    solution=r"""
+        from collections import Counter
+        from typing import List
+
+
+        class Solution:
+            def countSignings(self, nums: List[int], target: int) -> int:
+                counts = Counter({0: 1})
+                for x in nums:
+                    nxt = Counter()
+                    for total, ways in counts.items():
+                        nxt[total + x] += ways
+                        nxt[total - x] += ways
+                    counts = nxt
+                return counts[target]
+    """,
+    tests=[
+        (([1, 2, 3], 0), 2),
+        (([], 0), 1),
+        (([], 5), 0),
+        (([0, 4], 4), 2),
+        (([5], 3), 0),
+        (([1, 1, 1, 1], 2), 4),
+    ],
+)
+
+problem(
+    id="join-planks",
+    difficulty="interview",
+    statement="""
+        A carpenter glues planks end to end until one plank is left. Gluing two planks of lengths
+        a and b costs a + b and gives a plank of length a + b. `planks` holds the starting
+        lengths; return the smallest total cost of gluing them all into one (0 for one plank or
+        none).
+    """,
+    solution=r"""
+        import heapq
+        from typing import List
+
+
+        class Solution:
+            def minJoinCost(self, planks: List[int]) -> int:
+                heap = list(planks)
+                heapq.heapify(heap)
+                cost = 0
+                while len(heap) > 1:
+                    a = heapq.heappop(heap)
+                    b = heapq.heappop(heap)
+                    cost += a + b
+                    heapq.heappush(heap, a + b)
+                return cost
+    """,
+    tests=[
+        (([8, 1, 3, 5],), 30),
+        (([],), 0),
+        (([7],), 0),
+        (([1, 1, 1, 1],), 8),
+        (([5, 5],), 10),
+    ],
 )

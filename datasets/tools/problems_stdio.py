@@ -14,8 +14,13 @@ Written for the stepcoder project (Apache-2.0); not copied from any contest arch
 
 PROBLEMS = []
 
+#: Problems are added in batches. build_builtin.py puts every problem of batch 1 (of both files)
+#: before any of batch 2, so new problems are appended and never move an existing one.
+BATCH = 1
+
 
 def problem(**fields):
+    fields.setdefault("batch", BATCH)
     PROBLEMS.append(fields)
 
 
@@ -1501,5 +1506,1108 @@ problem(
         ("5\ndeposit 100\nwithdraw 30\nbalance\nwithdraw 100\nbalance\n", "70\ninsufficient\n70\n"),
         ("3\ndeposit ten\ndeposit -5\nbalance\n", "invalid\ninvalid\n0\n"),
         ("4\ndeposit 5\nwithdraw 5\nwithdraw 1\nbalance\n", "insufficient\n0\n"),
+    ],
+)
+
+
+# =============================================================================================
+# batch 2: appended after every batch-1 problem of both files (see BATCH above)
+# =============================================================================================
+
+BATCH = 2
+
+# ---------------------------------------------------------------------------------------------
+# introductory
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="rectangle-stats",
+    difficulty="introductory",
+    statement="""
+        A garden bed is a rectangle w metres wide and h metres long. Print its area and the
+        length of fence needed to go around it.
+
+        -----Input-----
+
+        One line with two integers w and h (1 <= w, h <= 10^4).
+
+        -----Output-----
+
+        Print the area w * h and the perimeter 2 * (w + h), separated by a space.
+    """,
+    solution=r"""
+        w, h = map(int, input().split())
+        print(w * h, 2 * (w + h))
+    """,
+    tests=[
+        ("3 5\n", "15 16\n"),
+        ("1 1\n", "1 4\n"),
+        ("10000 10000\n", "100000000 40000\n"),
+        ("7 2\n", "14 18\n"),
+    ],
+)
+
+problem(
+    id="count-uppercase",
+    difficulty="introductory",
+    statement="""
+        Count the capital letters in a line of text.
+
+        -----Input-----
+
+        One line of at most 1000 characters: English letters, digits, spaces and punctuation.
+
+        -----Output-----
+
+        Print the number of upper case letters (A to Z) in the line.
+    """,
+    solution=r"""
+        print(sum(1 for c in input() if c.isupper()))
+    """,
+    tests=[
+        ("Hello World\n", "2\n"),
+        ("no capitals here\n", "0\n"),
+        ("ABC def GHI\n", "6\n"),
+        ("A1 B2 c3!\n", "2\n"),
+    ],
+)
+
+problem(
+    id="multiples-in-range",
+    difficulty="introductory",
+    statement="""
+        How many whole numbers x with a <= x <= b are divisible by k?
+
+        -----Input-----
+
+        One line with three integers a, b and k (0 <= a <= b <= 10^12, 1 <= k <= 10^12).
+
+        -----Output-----
+
+        Print the count. Zero is divisible by every k.
+    """,
+    solution=r"""
+        a, b, k = map(int, input().split())
+        print(b // k - (a - 1) // k)
+    """,
+    tests=[
+        ("1 10 3\n", "3\n"),
+        ("0 0 5\n", "1\n"),
+        ("7 9 10\n", "0\n"),
+        ("10 20 5\n", "3\n"),
+        ("1 1000000000000 1\n", "1000000000000\n"),
+    ],
+)
+
+problem(
+    id="reverse-digits",
+    difficulty="introductory",
+    statement="""
+        Write the digits of a number in the opposite order.
+
+        -----Input-----
+
+        One integer n (0 <= n <= 10^18), without leading zeros.
+
+        -----Output-----
+
+        Print the number whose digits are those of n read from right to left, without leading
+        zeros (the reverse of 1200 is 21).
+    """,
+    solution=r"""
+        print(int(input().strip()[::-1]))
+    """,
+    tests=[
+        ("1234\n", "4321\n"),
+        ("1200\n", "21\n"),
+        ("0\n", "0\n"),
+        ("7\n", "7\n"),
+        ("1000000000000000000\n", "1\n"),
+    ],
+)
+
+problem(
+    id="value-spread",
+    difficulty="introductory",
+    statement="""
+        The spread of a list of numbers is its largest value minus its smallest value. Print the
+        spread of the given list.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 1000). The second line contains n integers, each
+        between -10^6 and 10^6.
+
+        -----Output-----
+
+        Print the spread.
+    """,
+    solution=r"""
+        input()
+        nums = list(map(int, input().split()))
+        print(max(nums) - min(nums))
+    """,
+    tests=[
+        ("5\n4 9 1 7 3\n", "8\n"),
+        ("1\n42\n", "0\n"),
+        ("3\n-5 5 0\n", "10\n"),
+        ("4\n2 2 2 2\n", "0\n"),
+    ],
+)
+
+problem(
+    id="above-average",
+    difficulty="introductory",
+    statement="""
+        Count the numbers of a list that are strictly greater than the average of the list.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 1000). The second line contains n integers, each
+        between -10^6 and 10^6.
+
+        -----Output-----
+
+        Print how many of the n numbers are greater than their average.
+    """,
+    solution=r"""
+        n = int(input())
+        nums = list(map(int, input().split()))
+        total = sum(nums)
+        print(sum(1 for x in nums if x * n > total))
+    """,
+    tests=[
+        ("5\n1 2 3 4 5\n", "2\n"),
+        ("1\n10\n", "0\n"),
+        ("4\n1 1 1 5\n", "1\n"),
+        ("3\n-3 -1 1\n", "1\n"),
+        ("4\n7 7 7 7\n", "0\n"),
+    ],
+)
+
+problem(
+    id="swap-case",
+    difficulty="introductory",
+    statement="""
+        Turn every lower case letter of a line into upper case and every upper case letter into
+        lower case. All other characters stay as they are.
+
+        -----Input-----
+
+        One line of at most 1000 characters: English letters, digits, spaces and punctuation.
+
+        -----Output-----
+
+        Print the changed line.
+    """,
+    solution=r"""
+        print(input().swapcase())
+    """,
+    tests=[
+        ("Hello World\n", "hELLO wORLD\n"),
+        ("abc\n", "ABC\n"),
+        ("123 !?\n", "123 !?\n"),
+        ("MiXeD cAsE 42\n", "mIxEd CaSe 42\n"),
+    ],
+)
+
+problem(
+    id="number-pyramid",
+    difficulty="introductory",
+    statement="""
+        Print a pyramid of numbers with n rows: row i holds the numbers 1, 2, ..., i.
+
+        -----Input-----
+
+        One integer n (1 <= n <= 20).
+
+        -----Output-----
+
+        Print n lines. Line i contains the numbers from 1 to i separated by single spaces.
+    """,
+    solution=r"""
+        n = int(input())
+        for i in range(1, n + 1):
+            print(" ".join(str(j) for j in range(1, i + 1)))
+    """,
+    tests=[
+        ("3\n", "1\n1 2\n1 2 3\n"),
+        ("1\n", "1\n"),
+        ("2\n", "1\n1 2\n"),
+        ("5\n", "1\n1 2\n1 2 3\n1 2 3 4\n1 2 3 4 5\n"),
+    ],
+)
+
+problem(
+    id="char-positions",
+    difficulty="introductory",
+    statement="""
+        Find every position at which a character occurs in a word.
+
+        -----Input-----
+
+        The first line contains a word s of 1 to 100 English letters. The second line contains a
+        single letter c.
+
+        -----Output-----
+
+        Print the positions (counting from 1) of the characters of s equal to c, in increasing
+        order and separated by spaces, or NONE if c does not occur in s. Upper and lower case
+        letters are different.
+    """,
+    solution=r"""
+        s = input().strip()
+        c = input().strip()
+        positions = [str(i + 1) for i, ch in enumerate(s) if ch == c]
+        print(" ".join(positions) if positions else "NONE")
+    """,
+    tests=[
+        ("banana\na\n", "2 4 6\n"),
+        ("banana\nz\n", "NONE\n"),
+        ("x\nx\n", "1\n"),
+        ("Mississippi\ns\n", "3 4 6 7\n"),
+        ("Moon\nm\n", "NONE\n"),
+    ],
+)
+
+problem(
+    id="warmer-days",
+    difficulty="introductory",
+    statement="""
+        A weather station wrote down the temperature at noon on n days in a row. On how many days
+        was it warmer than on the day before?
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 1000). The second line contains the n temperatures,
+        integers between -50 and 50, in the order of the days.
+
+        -----Output-----
+
+        Print the number of days whose temperature is strictly higher than that of the previous
+        day. The first day has no previous day and never counts.
+    """,
+    solution=r"""
+        input()
+        temps = list(map(int, input().split()))
+        print(sum(1 for a, b in zip(temps, temps[1:]) if b > a))
+    """,
+    tests=[
+        ("6\n10 12 11 15 15 16\n", "3\n"),
+        ("1\n5\n", "0\n"),
+        ("4\n9 8 7 6\n", "0\n"),
+        ("3\n-2 -1 0\n", "2\n"),
+    ],
+)
+
+problem(
+    id="greatest-common-divisor",
+    difficulty="introductory",
+    statement="""
+        Print the greatest common divisor of two numbers: the largest integer that divides both.
+
+        -----Input-----
+
+        One line with two integers a and b (0 <= a, b <= 10^18, not both zero).
+
+        -----Output-----
+
+        Print the greatest common divisor of a and b.
+    """,
+    solution=r"""
+        import math
+        a, b = map(int, input().split())
+        print(math.gcd(a, b))
+    """,
+    tests=[
+        ("12 18\n", "6\n"),
+        ("7 0\n", "7\n"),
+        ("17 5\n", "1\n"),
+        ("1000000000000 250000000000\n", "250000000000\n"),
+    ],
+)
+
+problem(
+    id="prime-check",
+    difficulty="introductory",
+    statement="""
+        Decide whether a number is prime: greater than 1 and divisible only by 1 and itself.
+
+        -----Input-----
+
+        One integer n (1 <= n <= 10^12).
+
+        -----Output-----
+
+        Print PRIME if n is prime and NOT PRIME otherwise.
+    """,
+    solution=r"""
+        n = int(input())
+        if n < 2:
+            print("NOT PRIME")
+            return
+        d = 2
+        while d * d <= n:
+            if n % d == 0:
+                print("NOT PRIME")
+                return
+            d += 1
+        print("PRIME")
+    """,
+    tests=[
+        ("13\n", "PRIME\n"),
+        ("1\n", "NOT PRIME\n"),
+        ("2\n", "PRIME\n"),
+        ("91\n", "NOT PRIME\n"),
+        ("999999999989\n", "PRIME\n"),
+    ],
+)
+
+problem(
+    id="distinct-values",
+    difficulty="introductory",
+    statement="""
+        Count how many different values appear in a list of numbers.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 10^5). The second line contains n integers, each
+        between -10^9 and 10^9.
+
+        -----Output-----
+
+        Print the number of distinct values among the n integers.
+    """,
+    solution=r"""
+        input()
+        print(len(set(map(int, input().split()))))
+    """,
+    tests=[
+        ("6\n3 1 3 2 1 3\n", "3\n"),
+        ("1\n0\n", "1\n"),
+        ("4\n5 5 5 5\n", "1\n"),
+        ("5\n-1 1 -2 2 0\n", "5\n"),
+    ],
+)
+
+problem(
+    id="shopping-total",
+    difficulty="introductory",
+    statement="""
+        A receipt lists the items of a purchase with their unit price and the quantity bought.
+        Compute the amount to pay.
+
+        -----Input-----
+
+        The first line contains n (0 <= n <= 100), the number of receipt lines. Each of the next n
+        lines contains an item name (lowercase letters), its unit price and the quantity, both
+        integers between 0 and 10^4, separated by spaces.
+
+        -----Output-----
+
+        Print the total: the sum of price times quantity over all lines.
+    """,
+    solution=r"""
+        n = int(input())
+        total = 0
+        for _ in range(n):
+            name, price, qty = input().split()
+            total += int(price) * int(qty)
+        print(total)
+    """,
+    tests=[
+        ("3\napple 3 4\nbread 25 1\nmilk 12 2\n", "61\n"),
+        ("0\n", "0\n"),
+        ("1\npen 7 0\n", "0\n"),
+        ("2\nrice 100 10\ntea 45 3\n", "1135\n"),
+    ],
+)
+
+problem(
+    id="middle-letters",
+    difficulty="introductory",
+    statement="""
+        Print the middle of a word: its middle letter if the word has an odd number of letters,
+        its two middle letters if the number is even.
+
+        -----Input-----
+
+        One word of 1 to 100 lowercase English letters.
+
+        -----Output-----
+
+        Print the middle letter or the two middle letters.
+    """,
+    solution=r"""
+        s = input().strip()
+        m = len(s) // 2
+        print(s[m] if len(s) % 2 == 1 else s[m - 1:m + 1])
+    """,
+    tests=[
+        ("table\n", "b\n"),
+        ("code\n", "od\n"),
+        ("a\n", "a\n"),
+        ("ab\n", "ab\n"),
+        ("planet\n", "an\n"),
+    ],
+)
+
+problem(
+    id="power-of-two",
+    difficulty="introductory",
+    statement="""
+        Decide whether a number is a power of two (1, 2, 4, 8, ...; 1 is 2 to the power 0).
+
+        -----Input-----
+
+        One integer n (1 <= n <= 10^18).
+
+        -----Output-----
+
+        Print YES if n is a power of two and NO otherwise.
+    """,
+    solution=r"""
+        n = int(input())
+        print("YES" if n & (n - 1) == 0 else "NO")
+    """,
+    tests=[
+        ("8\n", "YES\n"),
+        ("1\n", "YES\n"),
+        ("12\n", "NO\n"),
+        ("1152921504606846976\n", "YES\n"),
+        ("1000000000000000000\n", "NO\n"),
+    ],
+)
+
+problem(
+    id="alternating-sum",
+    difficulty="introductory",
+    statement="""
+        Add up a list of numbers with alternating signs: the first number is added, the second
+        subtracted, the third added, and so on.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 1000). The second line contains n integers a_1 ...
+        a_n, each between -10^6 and 10^6.
+
+        -----Output-----
+
+        Print a_1 - a_2 + a_3 - a_4 + ...
+    """,
+    solution=r"""
+        input()
+        nums = list(map(int, input().split()))
+        print(sum(x if i % 2 == 0 else -x for i, x in enumerate(nums)))
+    """,
+    tests=[
+        ("4\n5 3 8 1\n", "9\n"),
+        ("1\n-4\n", "-4\n"),
+        ("3\n1 1 1\n", "1\n"),
+        ("2\n0 7\n", "-7\n"),
+    ],
+)
+
+problem(
+    id="first-minimum-position",
+    difficulty="introductory",
+    statement="""
+        Find where the smallest number of a list is.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 1000). The second line contains n integers, each
+        between -10^6 and 10^6.
+
+        -----Output-----
+
+        Print the position (counting from 1) of the smallest number. If it occurs several times,
+        print the first position.
+    """,
+    solution=r"""
+        input()
+        nums = list(map(int, input().split()))
+        print(nums.index(min(nums)) + 1)
+    """,
+    tests=[
+        ("5\n4 2 7 2 9\n", "2\n"),
+        ("1\n100\n", "1\n"),
+        ("3\n-1 -5 -5\n", "2\n"),
+        ("4\n3 3 3 3\n", "1\n"),
+    ],
+)
+
+# ---------------------------------------------------------------------------------------------
+# interview
+# ---------------------------------------------------------------------------------------------
+
+problem(
+    id="knapsack-capacity",
+    difficulty="interview",
+    statement="""
+        A hiker can carry at most W kilograms. There are n items; item i weighs w_i kilograms and
+        is worth v_i. Each item can be packed at most once. Find the largest total worth of a
+        selection of items whose total weight is at most W.
+
+        -----Input-----
+
+        The first line contains n and W (1 <= n <= 100, 0 <= W <= 10^4). Each of the next n lines
+        contains w_i and v_i (1 <= w_i <= 10^4, 0 <= v_i <= 10^6).
+
+        -----Output-----
+
+        Print the largest total worth.
+    """,
+    solution=r"""
+        n, cap = map(int, input().split())
+        best = [0] * (cap + 1)
+        for _ in range(n):
+            w, v = map(int, input().split())
+            for c in range(cap, w - 1, -1):
+                best[c] = max(best[c], best[c - w] + v)
+        print(best[cap])
+    """,
+    tests=[
+        ("3 5\n2 3\n3 4\n4 5\n", "7\n"),
+        ("1 0\n1 10\n", "0\n"),
+        ("2 10\n11 5\n3 2\n", "2\n"),
+        ("4 7\n1 1\n3 4\n4 5\n5 7\n", "9\n"),
+    ],
+)
+
+problem(
+    id="longest-palindrome-substring",
+    difficulty="interview",
+    statement="""
+        A palindrome reads the same forwards and backwards. Find the length of the longest
+        palindrome that appears as a contiguous part of a string.
+
+        -----Input-----
+
+        One line with a string s of 1 to 2000 lowercase English letters.
+
+        -----Output-----
+
+        Print the length of the longest palindromic substring of s.
+    """,
+    solution=r"""
+        s = input().strip()
+        best = 0
+        for center in range(2 * len(s) - 1):
+            i, j = center // 2, (center + 1) // 2
+            while i >= 0 and j < len(s) and s[i] == s[j]:
+                i -= 1
+                j += 1
+            best = max(best, j - i - 1)
+        print(best)
+    """,
+    tests=[
+        ("banananas\n", "7\n"),
+        ("a\n", "1\n"),
+        ("abcd\n", "1\n"),
+        ("xabbay\n", "4\n"),
+        ("aaaa\n", "4\n"),
+    ],
+)
+
+problem(
+    id="rotate-grid",
+    difficulty="interview",
+    statement="""
+        Turn a picture made of characters a quarter turn clockwise.
+
+        -----Input-----
+
+        The first line contains r and c (1 <= r, c <= 100), the number of rows and columns of the
+        picture. Each of the next r lines contains c characters (no spaces).
+
+        -----Output-----
+
+        Print the picture rotated 90 degrees clockwise: c lines of r characters each.
+    """,
+    solution=r"""
+        r, c = map(int, input().split())
+        grid = [input().strip() for _ in range(r)]
+        for j in range(c):
+            print("".join(grid[i][j] for i in range(r - 1, -1, -1)))
+    """,
+    tests=[
+        ("2 3\nabc\ndef\n", "da\neb\nfc\n"),
+        ("1 1\nx\n", "x\n"),
+        ("3 1\na\nb\nc\n", "cba\n"),
+        ("2 2\n#.\n..\n", ".#\n..\n"),
+    ],
+)
+
+problem(
+    id="two-teams",
+    difficulty="interview",
+    statement="""
+        A coach must split n players, numbered 1 to n, into two teams. Some pairs of players are
+        rivals, and rivals must end up in different teams. Teams may have any size, one of them
+        may even be empty. Can the coach do it?
+
+        -----Input-----
+
+        The first line contains n and m (1 <= n <= 10^5, 0 <= m <= 2 * 10^5). Each of the next m
+        lines contains two integers a and b (1 <= a, b <= n): players a and b are rivals.
+
+        -----Output-----
+
+        Print YES if such a split exists and NO otherwise.
+    """,
+    solution=r"""
+        n, m = map(int, input().split())
+        adj = [[] for _ in range(n + 1)]
+        for _ in range(m):
+            a, b = map(int, input().split())
+            adj[a].append(b)
+            adj[b].append(a)
+        team = [-1] * (n + 1)
+        for start in range(1, n + 1):
+            if team[start] == -1:
+                team[start] = 0
+                stack = [start]
+                while stack:
+                    u = stack.pop()
+                    for v in adj[u]:
+                        if team[v] == -1:
+                            team[v] = 1 - team[u]
+                            stack.append(v)
+                        elif team[v] == team[u]:
+                            print("NO")
+                            return
+        print("YES")
+    """,
+    tests=[
+        ("4 4\n1 2\n2 3\n3 4\n4 1\n", "YES\n"),
+        ("3 3\n1 2\n2 3\n3 1\n", "NO\n"),
+        ("1 0\n", "YES\n"),
+        ("5 3\n1 2\n4 5\n2 1\n", "YES\n"),
+        ("5 4\n1 2\n3 4\n4 5\n5 3\n", "NO\n"),
+    ],
+)
+
+problem(
+    id="next-greater",
+    difficulty="interview",
+    statement="""
+        For every element of an array, find the first element to its right that is strictly
+        greater than it.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 2 * 10^5). The second line contains n integers, each
+        between -10^9 and 10^9.
+
+        -----Output-----
+
+        Print n numbers separated by spaces: for each element, the first greater element to its
+        right, or -1 if there is none.
+    """,
+    solution=r"""
+        n = int(input())
+        nums = list(map(int, input().split()))
+        answer = [-1] * n
+        stack = []
+        for i, x in enumerate(nums):
+            while stack and nums[stack[-1]] < x:
+                answer[stack.pop()] = x
+            stack.append(i)
+        print(" ".join(map(str, answer)))
+    """,
+    tests=[
+        ("5\n2 7 3 5 4\n", "7 -1 5 -1 -1\n"),
+        ("1\n9\n", "-1\n"),
+        ("4\n1 2 3 4\n", "2 3 4 -1\n"),
+        ("4\n3 3 3 3\n", "-1 -1 -1 -1\n"),
+    ],
+)
+
+problem(
+    id="anagram-windows",
+    difficulty="interview",
+    statement="""
+        Count the places in a text where the letters of a pattern appear next to each other in
+        some order: the number of positions i such that the substring of the text starting at i,
+        as long as the pattern, is an anagram of the pattern (the same letters, each the same
+        number of times).
+
+        -----Input-----
+
+        The first line contains the text t and the second line the pattern p, both made of 1 to
+        10^5 lowercase English letters.
+
+        -----Output-----
+
+        Print the number of such positions.
+    """,
+    solution=r"""
+        from collections import Counter
+        t = input().strip()
+        p = input().strip()
+        k = len(p)
+        need = Counter(p)
+        window = Counter(t[:k])
+        count = int(window == need)
+        for i in range(k, len(t)):
+            window[t[i]] += 1
+            window[t[i - k]] -= 1
+            if window[t[i - k]] == 0:
+                del window[t[i - k]]
+            count += window == need
+        print(count)
+    """,
+    tests=[
+        ("dabcabxcba\nabc\n", "4\n"),
+        ("ab\nabc\n", "0\n"),
+        ("aaaa\naa\n", "3\n"),
+        ("xyz\nq\n", "0\n"),
+        ("abab\nba\n", "3\n"),
+    ],
+)
+
+problem(
+    id="triangle-path",
+    difficulty="interview",
+    statement="""
+        A triangle of numbers has n rows; row i holds i numbers. A path starts at the top and, at
+        each step, moves to one of the two numbers just below: from position j of a row to
+        position j or j + 1 of the next row. Find the smallest sum of the numbers on a path from
+        the top to the bottom row.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 500). Line i of the next n lines contains the i
+        numbers of row i, integers between -10^4 and 10^4.
+
+        -----Output-----
+
+        Print the smallest path sum.
+    """,
+    solution=r"""
+        n = int(input())
+        rows = [list(map(int, input().split())) for _ in range(n)]
+        best = rows[-1]
+        for row in reversed(rows[:-1]):
+            best = [x + min(best[i], best[i + 1]) for i, x in enumerate(row)]
+        print(best[0])
+    """,
+    tests=[
+        ("3\n4\n2 7\n6 1 3\n", "7\n"),
+        ("1\n-5\n", "-5\n"),
+        ("4\n1\n1 1\n9 1 9\n9 9 1 9\n", "4\n"),
+        ("2\n3\n-1 -4\n", "-1\n"),
+    ],
+)
+
+problem(
+    id="max-stack",
+    difficulty="interview",
+    statement="""
+        Process commands on a stack of integers, which starts empty:
+        PUSH x puts x on top; POP removes the top value; MAX asks for the largest value on the
+        stack.
+
+        -----Input-----
+
+        The first line contains q (1 <= q <= 2 * 10^5). Each of the next q lines contains a
+        command: PUSH x (-10^9 <= x <= 10^9), POP or MAX.
+
+        -----Output-----
+
+        For each MAX, print the largest value on the stack. For a MAX or a POP on an empty stack,
+        print EMPTY instead (the POP then does nothing). Print each answer on its own line.
+    """,
+    solution=r"""
+        q = int(input())
+        maxima = []
+        out = []
+        for _ in range(q):
+            parts = input().split()
+            if parts[0] == "PUSH":
+                x = int(parts[1])
+                maxima.append(max(x, maxima[-1]) if maxima else x)
+            elif not maxima:
+                out.append("EMPTY")
+            elif parts[0] == "POP":
+                maxima.pop()
+            else:
+                out.append(str(maxima[-1]))
+        print("\n".join(out))
+    """,
+    tests=[
+        ("6\nPUSH 3\nPUSH 8\nMAX\nPOP\nMAX\nPOP\n", "8\n3\n"),
+        ("2\nMAX\nPOP\n", "EMPTY\nEMPTY\n"),
+        ("5\nPUSH -2\nPUSH -7\nMAX\nPUSH 5\nMAX\n", "-2\n5\n"),
+        ("7\nPUSH 4\nPUSH 4\nPOP\nMAX\nPOP\nPOP\nMAX\n", "4\nEMPTY\nEMPTY\n"),
+    ],
+)
+
+problem(
+    id="longest-common-substring",
+    difficulty="interview",
+    statement="""
+        Find the length of the longest string that appears as a contiguous part of both of two
+        given strings.
+
+        -----Input-----
+
+        Two lines, each with a string of 1 to 1000 lowercase English letters.
+
+        -----Output-----
+
+        Print the length of their longest common substring (0 if they share no letter).
+    """,
+    solution=r"""
+        a = input().strip()
+        b = input().strip()
+        best = 0
+        prev = [0] * (len(b) + 1)
+        for ca in a:
+            cur = [0] * (len(b) + 1)
+            for j, cb in enumerate(b, 1):
+                if ca == cb:
+                    cur[j] = prev[j - 1] + 1
+                    best = max(best, cur[j])
+            prev = cur
+        print(best)
+    """,
+    tests=[
+        ("sandcastle\nhandcart\n", "5\n"),
+        ("abc\nxyz\n", "0\n"),
+        ("same\nsame\n", "4\n"),
+        ("ab\nbab\n", "2\n"),
+        ("a\na\n", "1\n"),
+    ],
+)
+
+problem(
+    id="count-at-most",
+    difficulty="interview",
+    statement="""
+        Given a list of n numbers, answer q questions: how many numbers of the list are at most x?
+
+        -----Input-----
+
+        The first line contains n and q (1 <= n, q <= 2 * 10^5). The second line contains the n
+        numbers. Each of the next q lines contains one question x. All numbers are integers
+        between -10^9 and 10^9.
+
+        -----Output-----
+
+        For each question print, on its own line, how many numbers of the list are less than or
+        equal to x.
+    """,
+    solution=r"""
+        import bisect
+        n, q = map(int, input().split())
+        nums = sorted(map(int, input().split()))
+        out = []
+        for _ in range(q):
+            out.append(bisect.bisect_right(nums, int(input())))
+        print("\n".join(map(str, out)))
+    """,
+    tests=[
+        ("5 3\n7 1 4 4 9\n4\n0\n10\n", "3\n0\n5\n"),
+        ("1 2\n5\n5\n4\n", "1\n0\n"),
+        ("4 1\n-3 -3 -3 -3\n-3\n", "4\n"),
+    ],
+)
+
+problem(
+    id="rectangle-sum-queries",
+    difficulty="interview",
+    statement="""
+        A field is a grid of r rows and c columns with a number in every cell. Answer q questions,
+        each asking for the sum of the numbers in a rectangle of the grid.
+
+        -----Input-----
+
+        The first line contains r, c and q (1 <= r, c <= 500, 1 <= q <= 10^5). Each of the next r
+        lines contains the c numbers of a row (integers between -10^4 and 10^4). Each of the next
+        q lines contains r1, c1, r2, c2 (1 <= r1 <= r2 <= r, 1 <= c1 <= c2 <= c): the rectangle
+        from row r1, column c1 to row r2, column c2, corners included.
+
+        -----Output-----
+
+        For each question print the sum of the numbers in its rectangle on its own line.
+    """,
+    solution=r"""
+        r, c, q = map(int, input().split())
+        pre = [[0] * (c + 1) for _ in range(r + 1)]
+        for i in range(1, r + 1):
+            row = list(map(int, input().split()))
+            for j in range(1, c + 1):
+                pre[i][j] = row[j - 1] + pre[i - 1][j] + pre[i][j - 1] - pre[i - 1][j - 1]
+        for _ in range(q):
+            r1, c1, r2, c2 = map(int, input().split())
+            print(pre[r2][c2] - pre[r1 - 1][c2] - pre[r2][c1 - 1] + pre[r1 - 1][c1 - 1])
+    """,
+    tests=[
+        ("2 3 2\n1 2 3\n4 5 6\n1 1 2 3\n2 2 2 3\n", "21\n11\n"),
+        ("1 1 1\n-4\n1 1 1 1\n", "-4\n"),
+        ("3 3 3\n1 1 1\n1 1 1\n1 1 1\n2 2 3 3\n1 1 1 1\n1 2 3 2\n", "4\n1\n3\n"),
+    ],
+)
+
+problem(
+    id="trapped-rain",
+    difficulty="interview",
+    statement="""
+        A row of n stone columns of width 1 stands side by side; column i is h_i high. After a
+        heavy rain, water stays wherever it has columns at least as high on both sides. How many
+        unit squares of water does the row hold?
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 2 * 10^5). The second line contains h_1 ... h_n
+        (0 <= h_i <= 10^9).
+
+        -----Output-----
+
+        Print the amount of water held.
+    """,
+    solution=r"""
+        n = int(input())
+        h = list(map(int, input().split()))
+        i, j = 0, n - 1
+        left_max = right_max = water = 0
+        while i < j:
+            if h[i] < h[j]:
+                left_max = max(left_max, h[i])
+                water += left_max - h[i]
+                i += 1
+            else:
+                right_max = max(right_max, h[j])
+                water += right_max - h[j]
+                j -= 1
+        print(water)
+    """,
+    tests=[
+        ("6\n3 0 2 0 1 4\n", "9\n"),
+        ("1\n5\n", "0\n"),
+        ("3\n1 2 3\n", "0\n"),
+        ("5\n4 1 1 1 4\n", "9\n"),
+        ("3\n2 0 5\n", "2\n"),
+    ],
+)
+
+problem(
+    id="sudoku-check",
+    difficulty="interview",
+    statement="""
+        A filled-in 9 x 9 number puzzle is correct if each row, each column and each of the nine
+        3 x 3 boxes (rows 1-3, 4-6, 7-9 crossed with columns 1-3, 4-6, 7-9) contains each of the
+        digits 1 to 9 exactly once. Check a filled-in grid.
+
+        -----Input-----
+
+        Nine lines of nine digits (0 to 9) each, without spaces.
+
+        -----Output-----
+
+        Print VALID if the grid is correct and INVALID otherwise.
+    """,
+    solution=r"""
+        g = [input().strip() for _ in range(9)]
+        groups = list(g)
+        groups += ["".join(g[r][c] for r in range(9)) for c in range(9)]
+        groups += [
+            "".join(g[r][c] for r in range(br, br + 3) for c in range(bc, bc + 3))
+            for br in (0, 3, 6)
+            for bc in (0, 3, 6)
+        ]
+        print("VALID" if all(sorted(x) == list("123456789") for x in groups) else "INVALID")
+    """,
+    tests=[
+        (
+            "714385926\n926417583\n583629714\n839762145\n267541839\n145938267\n671854392\n392176458\n458293671\n",
+            "VALID\n",
+        ),
+        (
+            "714385926\n926417583\n583629714\n839762145\n627541839\n145938267\n671854392\n392176458\n458293671\n",
+            "INVALID\n",
+        ),
+        (
+            "123456789\n234567891\n345678912\n456789123\n567891234\n678912345\n789123456\n891234567\n912345678\n",
+            "INVALID\n",
+        ),
+        (
+            "714385926\n926417583\n583629714\n839762145\n267541839\n145938267\n671854392\n392176458\n458293670\n",
+            "INVALID\n",
+        ),
+    ],
+)
+
+problem(
+    id="zero-sum-stretch",
+    difficulty="interview",
+    statement="""
+        Find the longest stretch of consecutive elements of an array whose sum is exactly zero.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 2 * 10^5). The second line contains n integers, each
+        between -10^9 and 10^9.
+
+        -----Output-----
+
+        Print the length of the longest contiguous part of the array with sum 0, or 0 if there is
+        none.
+    """,
+    solution=r"""
+        n = int(input())
+        nums = list(map(int, input().split()))
+        first = {0: 0}
+        total = best = 0
+        for i, x in enumerate(nums, 1):
+            total += x
+            if total in first:
+                best = max(best, i - first[total])
+            else:
+                first[total] = i
+        print(best)
+    """,
+    tests=[
+        ("7\n4 -1 3 -2 5 -5 1\n", "5\n"),
+        ("1\n0\n", "1\n"),
+        ("3\n1 2 3\n", "0\n"),
+        ("4\n2 -2 2 -2\n", "4\n"),
+    ],
+)
+
+problem(
+    id="count-inversions",
+    difficulty="interview",
+    statement="""
+        An inversion of an array is a pair of positions i < j whose elements are out of order:
+        a_i > a_j. Count the inversions of the given array.
+
+        -----Input-----
+
+        The first line contains n (1 <= n <= 10^5). The second line contains n integers, each
+        between -10^9 and 10^9.
+
+        -----Output-----
+
+        Print the number of inversions.
+    """,
+    solution=r"""
+        import bisect
+        input()
+        nums = list(map(int, input().split()))
+        seen = []
+        count = 0
+        for x in reversed(nums):
+            count += bisect.bisect_left(seen, x)
+            bisect.insort(seen, x)
+        print(count)
+    """,
+    tests=[
+        ("5\n3 1 4 1 5\n", "3\n"),
+        ("1\n7\n", "0\n"),
+        ("4\n4 3 2 1\n", "6\n"),
+        ("3\n2 2 2\n", "0\n"),
     ],
 )
