@@ -20,6 +20,19 @@ pub enum EvalError {
     Executor(#[from] stepcoder_core::CoreError),
     #[error("invalid evaluation settings: {0}")]
     Config(String),
+    /// Two reports compared problem by problem must hold the same problems.
+    #[error("problem `{id}` is in the {present} report but not in the {missing} report; compare evaluations of the same problems")]
+    ProblemMismatch {
+        id: String,
+        present: &'static str,
+        missing: &'static str,
+    },
+    #[error(
+        "problem `{id}` appears more than once in the {report} report; problems are matched by id"
+    )]
+    DuplicateProblem { id: String, report: &'static str },
+    #[error("no problems to compare")]
+    NoProblems,
 }
 
 /// How to sample for evaluation. Defaults follow the paper: T = 0.2, top-p = 0.95, pass@1.

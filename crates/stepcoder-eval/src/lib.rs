@@ -8,8 +8,12 @@
 //! 2. the model samples `n` completions per problem in batches ([`stepcoder_model::generate`]);
 //! 3. the program is extracted from each completion ([`stepcoder_fgo::Program`], the same
 //!    extraction the trainer uses) and run by any [`stepcoder_core::Executor`];
-//! 4. [`EvalReport`] holds the unbiased pass@k overall and by difficulty, and the counts of
-//!    each outcome over all samples.
+//! 4. [`EvalReport`] holds the unbiased pass@k overall and by difficulty, the counts of
+//!    each outcome over all samples, and pass@1 with its 95% interval over problems.
+//!
+//! Two evaluations of the same problems are compared with [`paired_difference`]: the change
+//! of pass@1 with a paired bootstrap interval and a permutation p-value ([`stats`] says how
+//! and why), so that "training helped" can be told from sampling noise.
 //!
 //! The scoring half is independent of the model, so it can score any completions:
 //!
@@ -30,9 +34,11 @@
 
 mod generate;
 mod report;
+pub mod stats;
 
 pub use generate::{
     encode_code_prompt, evaluate, sample_programs, EvalConfig, EvalError, EvalProgress,
     SampledProgram,
 };
 pub use report::{DifficultyReport, EvalReport, ProblemResult, SampleRecord};
+pub use stats::{paired_difference, Interval, PairedDifference};

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use stepcoder_core::{Difficulty, OutcomeClass};
 use stepcoder_data::pass_at_k;
 
+use crate::stats::Interval;
+
 /// The samples of one problem and how each ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProblemResult {
@@ -73,6 +75,11 @@ pub struct EvalReport {
     pub by_difficulty: BTreeMap<String, DifficultyReport>,
     /// Outcome counts over all samples: passed, wrong_answer, runtime_error, compile_error.
     pub outcomes: BTreeMap<String, usize>,
+    /// pass@1 with its 95% bootstrap interval over problems ([`EvalReport::pass1_interval`]),
+    /// stored so a saved report carries its uncertainty; absent in reports written before it
+    /// existed (they still load, and `pass1_interval()` recomputes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass1_ci: Option<Interval>,
     pub per_problem: Vec<ProblemResult>,
 }
 
@@ -129,14 +136,17 @@ impl EvalReport {
         for o in per_problem.iter().flat_map(|r| &r.outcomes) {
             *outcomes.entry(o.as_str().to_string()).or_default() += 1;
         }
-        EvalReport {
+        let mut report = EvalReport {
             problems: per_problem.len(),
             samples_per_problem: samples,
             pass_at_k: pass,
             by_difficulty,
             outcomes,
+            pass1_ci: None,
             per_problem,
-        }
+        };
+        report.pass1_ci = Some(report.pass1_interval());
+        report
     }
 
     /// The report without the per-sample programs: the summary to print on a terminal.
@@ -168,6 +178,12 @@ impl EvalReport {
             row(d, r.problems, &r.pass_at_k);
         }
         row("overall", self.problems, &self.pass_at_k);
+        let ci = self.pass1_ci.unwrap_or_else(|| self.pass1_interval());
+        let _ = writeln!(
+            s,
+            "\npass@1 {ci} over {} problems (bootstrap over problems)",
+            self.problems
+        );
         let total: usize = self.outcomes.values().sum();
         let _ = writeln!(s, "\noutcomes over {total} samples:");
         for class in OutcomeClass::ALL {
@@ -216,5 +232,9 @@ mod tests {
         let table = r.table();
         assert!(table.contains("overall"), "{table}");
         assert!(table.contains("25.0%"), "{table}");
+        assert!(table.contains("pass@1 25.0% (95% CI"), "{table}");
+        let ci = r.pass1_ci.expect("from_results stores the interval");
+        assert_eq!(ci, r.pass1_interval());
+        assert!(ci.lo <= 0.25 && 0.25 <= ci.hi, "{ci:?}");
     }
 }
