@@ -4,8 +4,7 @@
 
 use stepcoder_core::{Difficulty, OutcomeClass};
 use stepcoder_eval::stats::{
-    mean_interval, paired_difference, sign_flip_p_value, EXACT_PERMUTATION_MAX,
-    PERMUTATION_SAMPLES,
+    mean_interval, paired_difference, sign_flip_p_value, EXACT_PERMUTATION_MAX, PERMUTATION_SAMPLES,
 };
 use stepcoder_eval::{EvalError, EvalReport, ProblemResult};
 
@@ -178,7 +177,10 @@ fn mismatched_problems_are_refused_naming_the_id() {
     // Every problem of `before` is in `after`, which has one more.
     let small = report(&[1, 1], 2);
     let err = paired_difference(&small, &b).unwrap_err();
-    assert!(err.to_string().contains("`p2` is in the after report"), "{err}");
+    assert!(
+        err.to_string().contains("`p2` is in the after report"),
+        "{err}"
+    );
 
     let mut dup = b.clone();
     dup.per_problem[2].id = "p0".into();
@@ -247,5 +249,9 @@ fn reports_without_an_interval_still_load() {
     let old: EvalReport = serde_json::from_value(json).unwrap();
     assert_eq!(old.pass1_ci, None);
     assert_eq!(Some(old.pass1_interval()), r.pass1_ci);
-    assert!(old.table().contains("pass@1 50.0% (95% CI"), "{}", old.table());
+    assert!(
+        old.table().contains("pass@1 50.0% (95% CI"),
+        "{}",
+        old.table()
+    );
 }
