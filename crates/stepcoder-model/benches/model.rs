@@ -2,15 +2,14 @@
 //! of the 7M Llama shape; `stepcoder bench model` reports tokens/s against PyTorch.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use stepcoder_model::bench::{lm_loss, BenchShape};
+use stepcoder_model::bench::{self as shared, BenchShape};
 use stepcoder_model::candle::{DType, Device, Tensor};
-use stepcoder_model::candle_nn::{AdamW, Optimizer};
 use stepcoder_model::CausalLm;
 
 fn train_step(c: &mut Criterion) {
     let shape = BenchShape::llama_7m();
     let model = CausalLm::random(shape.config.clone(), DType::F32, &Device::Cpu, 1).unwrap();
-    let mut opt = AdamW::new_lr(model.varmap().all_vars(), 1e-4).unwrap();
+    let mut opt = shared::bench_optimizer(&model).unwrap();
     let ids: Vec<u32> = (0..shape.batch * shape.seq)
         .map(|i| (i * 7919 % 8192) as u32)
         .collect();
@@ -18,7 +17,7 @@ fn train_step(c: &mut Criterion) {
     let mut g = c.benchmark_group("llama_7m");
     g.sample_size(10);
     g.bench_function("train_step_8x256", |b| {
-        b.iter(|| opt.backward_step(&lm_loss(&model, &ids).unwrap()).unwrap())
+        b.iter(|| shared::train_step(&model, &mut opt, &ids).unwrap())
     });
     let frozen = model.frozen_copy().unwrap();
     let prompt = ids.narrow(1, 0, 128).unwrap();

@@ -2,6 +2,7 @@
 use std::time::Instant;
 use stepcoder_model::bench::{lm_loss, BenchShape};
 use stepcoder_model::candle::{DType, Device, Tensor};
+use stepcoder_model::optim::Gradients;
 use stepcoder_model::CausalLm;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -10,8 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::var_os("NO_TUNE").is_none() {
         stepcoder_model::optim::tune_allocator();
     }
-    let mut opt =
-        stepcoder_model::optim::FusedAdamW::new(model.varmap().all_vars(), Default::default());
+    let mut opt = stepcoder_model::bench::bench_optimizer(&model)?;
     let ids: Vec<u32> = (0..shape.batch * shape.seq)
         .map(|i| (i * 7919 % 8192) as u32)
         .collect();
@@ -22,7 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t1 = Instant::now();
         let grads = loss.backward()?;
         let t2 = Instant::now();
-        opt.step(&grads)?;
+        let grads = Gradients::from_store(&grads, opt.groups())?;
+        opt.step(&grads, &[stepcoder_model::bench::BENCH_LR])?;
         let t3 = Instant::now();
         eprintln!(
             "step {i}: forward {:.3}s backward {:.3}s optimizer {:.3}s",

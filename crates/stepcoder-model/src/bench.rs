@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::generate::{generate, SamplingConfig};
 use crate::model::CausalLm;
+use crate::optim::{AdamW, AdamWConfig, Gradients, ParamGroup};
 use crate::Result;
 use candle_core::{DType, Device, Tensor};
 use serde::Serialize;
@@ -71,15 +72,40 @@ pub fn lm_loss(model: &CausalLm, ids: &Tensor) -> Result<Tensor> {
     Ok(lp.mean_all()?.neg()?)
 }
 
+/// The learning rate of the benchmark's AdamW steps (PyTorch side: the same; speed does not
+/// depend on it).
+pub const BENCH_LR: f64 = 1e-4;
+
+/// The trainer's optimizer ([`AdamW`], the one `stepcoder train` and `stepcoder sft` step)
+/// over every weight of `model`, with PyTorch's AdamW defaults (betas 0.9 / 0.999, eps 1e-8,
+/// weight decay 0.01) as the PyTorch side of `stepcoder bench model` uses them.
+pub fn bench_optimizer(model: &CausalLm) -> Result<AdamW> {
+    let cfg = AdamWConfig {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+        weight_decay: 0.01,
+    };
+    AdamW::new(vec![ParamGroup::from_varmap("model", model.varmap())?], cfg)
+}
+
+/// One train step as the trainer takes it: backward from [`lm_loss`], the gradients picked
+/// per parameter ([`Gradients::from_store`]), one fused AdamW update at [`BENCH_LR`].
+pub fn train_step(model: &CausalLm, opt: &mut AdamW, ids: &Tensor) -> Result<()> {
+    let store = lm_loss(model, ids)?.backward()?;
+    let grads = Gradients::from_store(&store, opt.groups())?;
+    opt.step(&grads, &[BENCH_LR])
+}
+
 /// Train tokens/s: `steps` timed steps after one warm-up step. Returns (tokens/s, s per step).
 pub fn train_throughput(shape: &BenchShape, steps: usize) -> Result<(f64, f64)> {
     let model = CausalLm::random(shape.config.clone(), DType::F32, &Device::Cpu, 1)?;
-    let mut opt = crate::optim::FusedAdamW::new(model.varmap().all_vars(), Default::default());
+    let mut opt = bench_optimizer(&model)?;
     let ids = token_batch(shape.batch, shape.seq, shape.config.vocab_size, 0)?;
-    opt.backward_step(&lm_loss(&model, &ids)?)?;
+    train_step(&model, &mut opt, &ids)?;
     let t0 = Instant::now();
     for _ in 0..steps.max(1) {
-        opt.backward_step(&lm_loss(&model, &ids)?)?;
+        train_step(&model, &mut opt, &ids)?;
     }
     let per_step = t0.elapsed().as_secs_f64() / steps.max(1) as f64;
     Ok(((shape.batch * shape.seq) as f64 / per_step, per_step))

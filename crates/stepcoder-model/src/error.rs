@@ -31,6 +31,18 @@ pub enum ModelError {
     Input(String),
     #[error("{0}")]
     DefaultModel(String),
+    /// A fused op of `stepcoder-kernels` refused its inputs (shapes, dtypes, token ids).
+    #[error(transparent)]
+    Kernel(#[from] stepcoder_kernels::KernelError),
+    /// An optimizer setting is out of range (betas, eps, one learning rate per group).
+    #[error("invalid optimizer setting: {0}")]
+    Optimizer(String),
+    /// A gradient, loss or state tensor holds NaN or inf (the update or save is refused).
+    #[error("non-finite value in {what}")]
+    NonFinite { what: String },
+    /// Saved state does not fit what it is loaded into (optimizer moments, step).
+    #[error("invalid state in {what}: {message}")]
+    State { what: String, message: String },
 }
 
 impl ModelError {
@@ -38,6 +50,12 @@ impl ModelError {
         ModelError::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+    pub(crate) fn state(what: impl Into<String>, message: impl Into<String>) -> Self {
+        ModelError::State {
+            what: what.into(),
+            message: message.into(),
         }
     }
     pub(crate) fn format(path: &Path, msg: impl Into<String>) -> Self {

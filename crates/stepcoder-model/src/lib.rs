@@ -11,10 +11,15 @@
 //!   `ids` `(b, t)` u32; `attention_mask` `(b, past + t)` 0/1 (left padding; position ids are
 //!   `cumsum(mask) - 1`); `cache: Option<&mut KvCache>` (the cache lives outside the model).
 //!   [`CausalLm::forward_hidden`] skips the LM head (separate critic);
-//!   [`CausalLm::token_log_probs`] gives differentiable per-token log-probs.
+//!   [`CausalLm::token_log_probs`] gives differentiable per-token log-probs (the fused op of
+//!   `stepcoder-kernels`, the same the trainer calls).
 //! - Parameters: [`CausalLm::varmap`] (a `candle_nn::VarMap` of `Var`s under HF names; give
 //!   `varmap().all_vars()` to an optimizer). [`CausalLm::frozen_copy`] is the reference policy
 //!   (detached, builds no graph); [`CausalLm::trainable_copy`] initializes a separate critic.
+//! - Optimizer: [`optim::AdamW`] over [`optim::ParamGroup`]s (one learning rate each), fused
+//!   in place for f32 CPU weights, state saved and loaded for exact resume; with
+//!   [`optim::Gradients`], [`optim::clip_grad_norm`], [`optim::GradAccumulator`]. The PPO
+//!   trainer, SFT and the benchmark ([`bench`]) all step this one.
 //! - [`ValueHead`] (`hidden -> 1`, own `VarMap`): on the policy trunk (`ForwardOutput::hidden`)
 //!   or on a separate critic model.
 //! - [`generate()`]`(model, Some(&tokenizer), &prompt_ids, &SamplingConfig)` -> one
@@ -60,6 +65,7 @@
 //! let _ref_logits = reference.forward(&ids, None, None)?.logits;
 //! # Ok::<(), stepcoder_model::ModelError>(())
 //! ```
+pub mod atomic;
 pub mod bench;
 pub mod config;
 pub mod default_model;

@@ -30,8 +30,30 @@ pub enum PpoError {
     Config(String),
     #[error("model error: {0}")]
     Model(String),
+    /// Any other error of the model crate (loading, tokenizer, shapes).
     #[error(transparent)]
-    Lm(#[from] stepcoder_model::ModelError),
+    Lm(stepcoder_model::ModelError),
+}
+
+/// The optimizer and the atomic writes live in `stepcoder-model`; their errors keep this
+/// crate's variants, so a caller matching [`PpoError::NonFinite`] (the trainer skips such an
+/// update) or [`PpoError::State`] sees them whichever crate raised them.
+impl From<stepcoder_model::ModelError> for PpoError {
+    fn from(e: stepcoder_model::ModelError) -> Self {
+        use stepcoder_model::ModelError as M;
+        match e {
+            M::Candle(e) => PpoError::Candle(e),
+            M::Kernel(e) => PpoError::Kernel(e),
+            M::NonFinite { what } => PpoError::NonFinite { what },
+            M::State { what, message } => PpoError::State { what, message },
+            M::Optimizer(message) => PpoError::Config(message),
+            M::Io { path, source } => PpoError::Io {
+                path: path.display().to_string(),
+                source,
+            },
+            other => PpoError::Lm(other),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, PpoError>;

@@ -37,7 +37,6 @@ mod kl;
 mod loss;
 mod metrics;
 mod normalize;
-mod optim;
 mod schedule;
 mod trainer;
 
@@ -51,6 +50,11 @@ pub use metrics::{
     JsonLines, MetricsLog, OutcomeCounts, RolloutSample, SampleLog, StepMetrics, TimeSplit,
 };
 pub use normalize::{RewardNormalizer, RunningMoments};
-pub use optim::{clip_grad_norm, AdamW, AdamWConfig, GradAccumulator, Gradients, ParamGroup};
 pub use schedule::{Decay, LrSchedule};
+/// The optimizer lives in `stepcoder-model` (the model benchmark steps the same one); its
+/// errors convert into [`PpoError`] with `?` (non-finite values, state and setting errors map
+/// to [`PpoError::NonFinite`], [`PpoError::State`] and [`PpoError::Config`]).
+pub use stepcoder_model::optim::{
+    clip_grad_norm, AdamW, AdamWConfig, GradAccumulator, Gradients, ParamGroup,
+};
 pub use trainer::{AdvantageKind, Components, PpoConfig, Trainer};

@@ -3,4 +3,5 @@
 mod common;
 mod generation;
 mod io;
+mod optim;
 mod training;

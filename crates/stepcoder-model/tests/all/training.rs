@@ -1,8 +1,9 @@
 //! Differentiability: every trainable weight receives a gradient; value head; frozen copies.
 
 use crate::common::*;
-use stepcoder_model::candle::{DType, Device, Tensor, D};
-use stepcoder_model::candle_nn::{self, Optimizer};
+use stepcoder_model::candle::{DType, Device, Tensor, Var, D};
+use stepcoder_model::candle_nn;
+use stepcoder_model::optim::{AdamW, AdamWConfig, Gradients, ParamGroup};
 use stepcoder_model::{CausalLm, Config, ValueHead};
 
 fn batch(b: usize, t: usize, vocab: usize) -> Tensor {
@@ -96,9 +97,12 @@ fn optimizer_step_lowers_loss_and_frozen_copy_stays() {
         .unwrap()
     };
     let before = loss_of(&model).to_scalar::<f32>().unwrap();
-    let mut opt = candle_nn::AdamW::new_lr(model.varmap().all_vars(), 1e-2).unwrap();
+    let group = ParamGroup::from_varmap("policy", model.varmap()).unwrap();
+    let mut opt = AdamW::new(vec![group], AdamWConfig::default()).unwrap();
     for _ in 0..5 {
-        opt.backward_step(&loss_of(&model)).unwrap();
+        let store = loss_of(&model).backward().unwrap();
+        let grads = Gradients::from_store(&store, opt.groups()).unwrap();
+        opt.step(&grads, &[1e-2]).unwrap();
     }
     let after = loss_of(&model).to_scalar::<f32>().unwrap();
     let frozen = loss_of(&reference).to_scalar::<f32>().unwrap();
@@ -137,4 +141,71 @@ fn kv_cache_matches_full_forward() {
         .to_scalar::<f32>()
         .unwrap();
     assert!(diff < 1e-4, "cached vs full logits differ by {diff}");
+}
+
+/// `CausalLm::token_log_probs` (the kernels crate's fused op) against the unfused candle ops
+/// `log_softmax` + `gather`: values and the gradient w.r.t. the logits, for f32 logits and for
+/// bf16 logits (no f32 copy is made first; the result is f32 either way).
+#[test]
+fn token_log_probs_match_composed_forward_and_backward() {
+    let n = 2 * 3 * 13;
+    let vals: Vec<f32> = (0..n)
+        .map(|i| ((i * 37 % 101) as f32 / 10.0) - 5.0)
+        .collect();
+    let x = Var::from_vec(vals, (2, 3, 13), &Device::Cpu).unwrap();
+    let t = Tensor::new(&[[1u32, 12, 0], [5, 5, 7]], &Device::Cpu).unwrap();
+    let proj = Tensor::new(&[[0.3f32, -1.2, 0.7], [2.0, -0.4, 1.1]], &Device::Cpu).unwrap();
+    let fused = CausalLm::token_log_probs(&x, &t).unwrap();
+    let slow = candle_nn::ops::log_softmax(&x, D::Minus1)
+        .unwrap()
+        .gather(&t.unsqueeze(2).unwrap(), 2)
+        .unwrap()
+        .squeeze(2)
+        .unwrap();
+    let max_diff = |a: &Tensor, b: &Tensor| {
+        (a.to_dtype(DType::F32).unwrap() - b.to_dtype(DType::F32).unwrap())
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    };
+    assert!(max_diff(&fused, &slow) < 1e-5);
+    let gf = (fused * &proj)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let gs = (slow * &proj)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    let (gf, gs) = (gf.get(&x).unwrap(), gs.get(&x).unwrap());
+    assert!(max_diff(gf, gs) < 1e-5, "gradient differs");
+    assert!(
+        max_diff(gs, &gs.zeros_like().unwrap()) > 0.1,
+        "a gradient to compare"
+    );
+
+    let xb = Var::from_tensor(&x.to_dtype(DType::BF16).unwrap()).unwrap();
+    let fb = CausalLm::token_log_probs(&xb, &t).unwrap();
+    assert_eq!(fb.dtype(), DType::F32);
+    let sb = candle_nn::ops::log_softmax(&xb.to_dtype(DType::F32).unwrap(), D::Minus1)
+        .unwrap()
+        .gather(&t.unsqueeze(2).unwrap(), 2)
+        .unwrap()
+        .squeeze(2)
+        .unwrap();
+    assert!(max_diff(&fb, &sb) < 1e-4);
+    let gb = (fb * &proj).unwrap().sum_all().unwrap().backward().unwrap();
+    let gb = gb.get(&xb).unwrap();
+    assert_eq!(gb.dtype(), DType::BF16);
+    assert!(max_diff(gb, gs) < 2e-2, "bf16 gradient differs");
 }
