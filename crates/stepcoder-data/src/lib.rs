@@ -9,11 +9,15 @@
 //! | [`Format::Apps`] | the APPS folder tree (`question.txt`, `input_output.json`, ...) or its JSONL form | stdin or call tests |
 //! | [`Format::HumanEval`] | `.jsonl` / `.jsonl.gz` with `task_id`, `prompt`, `canonical_solution`, `test`, `entry_point` | one `check(entry_point)` test |
 //! | [`Format::Mbpp`] | `task_id`, `text`, `code`, `test_list`, `test_setup_code` | one test per assert |
-//! | [`Format::EvalPlus`] | HumanEval+/MBPP+ (`base_input`, `plus_input`, `atol`, `test`) | the release's checker |
+//! | [`Format::EvalPlus`] | HumanEval+ (`base_input`, `plus_input`, `atol`, `test`) | the release's checker |
+//! | [`Format::EvalPlus`] | MBPP+ (`base_input`, `plus_input`, `atol`, `assertion`, no `test`) | one test per `assert` of `assertion` |
 //!
 //! Loading never stops at a bad record: each one is reported in [`Dataset::errors`] with its
 //! file, record index and field, and the rest load. Only a file that cannot be read at all
-//! is an `Err`.
+//! is an `Err`. What loaded but is incomplete is said once per file in
+//! [`Dataset::warnings`]: MBPP+ releases store no expected outputs for `plus_input` (evalplus
+//! computes them by running `canonical_solution`), so those inputs are not tests here and
+//! MBPP+ is scored on its `assertion` checks (the original MBPP tests) only.
 //!
 //! How APPS+ encodes its three kinds of problems (from its starter code): a zero-argument
 //! `def f():` wraps a stdin program, called after the module runs; `class Solution:` with a
@@ -128,6 +132,10 @@ pub struct Dataset {
     pub format: Format,
     pub problems: Vec<Problem>,
     pub errors: Vec<RecordError>,
+    /// File-level notes about data that loaded but is not fully used (one line each, not
+    /// one per record), e.g. MBPP+ plus inputs without expected outputs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Dataset {
@@ -176,6 +184,7 @@ pub fn load(path: impl AsRef<Path>, format: Format) -> Result<Dataset, DataError
             format: Format::Apps,
             problems,
             errors,
+            warnings: Vec::new(),
         });
     }
     let records = read_records(path)?;
@@ -189,6 +198,8 @@ pub fn load(path: impl AsRef<Path>, format: Format) -> Result<Dataset, DataError
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stem = stem.split('.').next().unwrap_or("problem").to_string();
+    // MBPP+ plus inputs without expected outputs: (inputs, problems having some).
+    let mut unused_plus = (0usize, 0usize);
     for (index, raw) in &records {
         let map = match raw {
             Ok(m) => m,
@@ -212,7 +223,13 @@ pub fn load(path: impl AsRef<Path>, format: Format) -> Result<Dataset, DataError
             Format::Apps => apps::parse_record(&rec, format!("{stem}/{index}")),
             Format::HumanEval => humaneval::parse_humaneval(&rec, "humaneval"),
             Format::Mbpp => humaneval::parse_mbpp(&rec),
-            Format::EvalPlus => humaneval::parse_evalplus(&rec),
+            Format::EvalPlus => humaneval::parse_evalplus(&rec).map(|(p, unused)| {
+                if unused > 0 {
+                    unused_plus.0 += unused;
+                    unused_plus.1 += 1;
+                }
+                p
+            }),
             Format::Auto => unreachable!("detected above"),
         };
         match parsed {
@@ -220,11 +237,21 @@ pub fn load(path: impl AsRef<Path>, format: Format) -> Result<Dataset, DataError
             Err(e) => errors.push(e),
         }
     }
+    let mut warnings = Vec::new();
+    if unused_plus.0 > 0 {
+        warnings.push(format!(
+            "{file}: {} plus inputs of {} {} not used: this evalplus (MBPP+) release stores no expected outputs for them (evalplus computes them by running canonical_solution); these problems are tested with their `assertion` checks only",
+            unused_plus.0,
+            unused_plus.1,
+            if unused_plus.1 == 1 { "problem" } else { "problems" }
+        ));
+    }
     Ok(Dataset {
         path: path.to_path_buf(),
         format,
         problems,
         errors,
+        warnings,
     })
 }
 
@@ -297,5 +324,6 @@ pub fn builtin() -> Dataset {
         format: Format::AppsPlus,
         problems,
         errors,
+        warnings: Vec::new(),
     }
 }

@@ -259,3 +259,94 @@ fn format_names_round_trip() {
     }
     assert!("csv".parse::<Format>().unwrap_err().contains("apps-plus"));
 }
+
+/// MBPP+ as evalplus releases it: `assertion` instead of `test`, bare `plus_input`s.
+#[test]
+fn mbpp_plus_runs_its_assertions_and_says_once_what_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let similar = json!({"task_id": "Mbpp/2",
+        "prompt": "\"\"\"\nWrite a function to find the shared elements from the given two lists.\nassert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n\"\"\"\n",
+        "canonical_solution": "\ndef similar_elements(test_tup1, test_tup2):\n  return tuple(set(test_tup1) & set(test_tup2))\n",
+        "entry_point": "similar_elements",
+        "assertion": "\nassert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\nassert set(similar_elements((1, 2, 3, 4),(5, 4, 3, 7))) == set((3, 4))\n",
+        "base_input": [[[3, 4, 5, 6], [5, 7, 4, 10]], [[1, 2, 3, 4], [5, 4, 3, 7]]],
+        "plus_input": [[[], []], [[1], [1]]],
+        "atol": 0, "contract": "\n    assert isinstance(test_tup1, tuple)\n"});
+    let broken = json!({"task_id": "Mbpp/3", "prompt": "\"\"\"\nx\n\"\"\"\n",
+        "canonical_solution": "def f():\n  return 1\n", "entry_point": "f",
+        "assertion": 17, "base_input": [], "plus_input": [[1]], "atol": 0});
+    let area = json!({"task_id": "Mbpp/17",
+        "prompt": "\"\"\"\nWrite a function to find the area of a circle.\nassert math.isclose(circle_area(1.0), 3.1415, rel_tol=0.001)\n\"\"\"\n",
+        "canonical_solution": "import math\ndef circle_area(r):\n  return math.pi * r * r\n",
+        "entry_point": "circle_area",
+        "assertion": "import math\nassert math.isclose(circle_area(1.0), 3.1415, rel_tol=0.001)\n",
+        "base_input": [[1.0]], "plus_input": [[2.0], [0.5], [10.0]], "atol": 1e-6});
+    let path = write(
+        dir.path(),
+        "MbppPlus.jsonl",
+        &format!("{similar}\n{broken}\n{area}\n"),
+    );
+    let data = load(&path, Format::Auto).unwrap();
+    assert_eq!(data.format, Format::EvalPlus);
+    let fields: Vec<_> = data
+        .errors
+        .iter()
+        .map(|e| (e.record, e.field.as_str()))
+        .collect();
+    assert_eq!(fields, vec![(1, "assertion")], "{:?}", data.errors);
+    assert!(data.errors[0].file.ends_with("MbppPlus.jsonl"));
+
+    assert_eq!(data.problems.len(), 2);
+    let p = &data.problems[0];
+    assert_eq!(p.id, "mbpp+/2");
+    assert_eq!(p.source, "evalplus");
+    assert!(
+        p.statement
+            .starts_with("Write a function to find the shared"),
+        "{}",
+        p.statement
+    );
+    assert!(!p.statement.contains("\"\"\""));
+    assert!(p.starter_code.is_empty());
+    assert!(p.canonical_solution.starts_with("def similar_elements"));
+    assert_eq!(
+        p.kind,
+        ProblemKind::Assert {
+            entry_point: Some("similar_elements".into())
+        }
+    );
+    assert_eq!(
+        p.tests,
+        vec![
+            TestCase::Assert {
+                code: "assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n"
+                    .into()
+            },
+            TestCase::Assert {
+                code: "assert set(similar_elements((1, 2, 3, 4),(5, 4, 3, 7))) == set((3, 4))\n"
+                    .into()
+            },
+        ]
+    );
+    assert_eq!(p.atol, None, "atol 0 is no tolerance");
+    let q = &data.problems[1];
+    assert_eq!(q.id, "mbpp+/17");
+    assert_eq!(q.setup_code, "import math");
+    assert_eq!(q.tests.len(), 1);
+    assert_eq!(q.atol, Some(1e-6));
+
+    // One warning for the file, counting the plus inputs of the problems that loaded.
+    assert_eq!(data.warnings.len(), 1, "{:?}", data.warnings);
+    let w = &data.warnings[0];
+    assert!(w.contains("MbppPlus.jsonl"), "{w}");
+    assert!(w.contains("5 plus inputs of 2 problems"), "{w}");
+
+    // HumanEval+ (with `test`) uses every input: nothing to warn about.
+    let he = json!({"task_id": "HumanEval/2", "prompt": "def f(x):\n", "canonical_solution": "    return x\n",
+        "entry_point": "f", "base_input": [[1]], "plus_input": [[2]], "atol": 0,
+        "test": "def check(candidate):\n    assert candidate(1) == 1\n"});
+    let path = write(dir.path(), "HumanEvalPlus.jsonl", &format!("{he}\n"));
+    let data = load(&path, Format::EvalPlus).unwrap();
+    assert_eq!(data.problems.len(), 1);
+    assert!(data.warnings.is_empty(), "{:?}", data.warnings);
+}

@@ -17,6 +17,9 @@ pub fn load_problems(spec: &str, format: Format) -> anyhow::Result<Dataset> {
     for e in &data.errors {
         eprintln!("warning: skipping bad record: {e}");
     }
+    for w in &data.warnings {
+        eprintln!("warning: {w}");
+    }
     if data.problems.is_empty() {
         bail!(
             "{spec}: no usable problem ({} bad records)",

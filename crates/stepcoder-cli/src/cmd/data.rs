@@ -37,6 +37,9 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
 fn stats(args: StatsArgs) -> anyhow::Result<()> {
     let data = load(&args.path, args.format)
         .with_context(|| format!("loading {}", args.path.display()))?;
+    for w in &data.warnings {
+        eprintln!("warning: {w}");
+    }
     let tests: Vec<usize> = data.problems.iter().map(|p| p.tests.len()).collect();
     let (min, max) = (
         tests.iter().copied().min().unwrap_or(0),
