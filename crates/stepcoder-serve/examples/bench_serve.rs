@@ -8,11 +8,11 @@
 //!
 //! The workload is every problem's canonical solution against its tests (those that pass in
 //! process; `--max-ms` also leaves out programs slower than that in process, whose interpreter
-//! time would hide the service's cost). For each client count it prints tests/s and the
-//! p50/p99 latency per program in process (N threads calling `Sandbox::execute`) and served
-//! (N threads calling `RemoteExecutor::execute` against a server in this process), the
-//! throughput ratio, and the p50 overhead; and the in-process batch (`execute_batch` on all
-//! cores) as the reference throughput.
+//! time would hide the service's cost). In process it measures the batch (`execute_batch` on
+//! all cores: the reference throughput) and one program at a time (the reference latency).
+//! Served, for each client count, N threads call `RemoteExecutor::execute` against a server
+//! in this process (`--workers` = cores): tests/s, p50 and p99 latency per program, the
+//! throughput against the in-process batch, and (1 client) the p50 overhead.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -23,6 +23,8 @@ use stepcoder_sandbox::{Sandbox, SandboxConfig};
 use stepcoder_serve::{Limits, RemoteConfig, RemoteExecutor, ServeConfig, Server};
 
 struct Run {
+    /// Programs whose report did not pass (all pass in process, so any is a fault).
+    failed: usize,
     tests_per_s: f64,
     p50: Duration,
     p99: Duration,
@@ -40,6 +42,7 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
 fn drive(exec: &dyn Executor, jobs: &[(&str, &Problem)], clients: usize, tests: usize) -> Run {
     let next = AtomicUsize::new(0);
     let latencies = Mutex::new(Vec::with_capacity(jobs.len()));
+    let failed = AtomicUsize::new(0);
     let t0 = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..clients {
@@ -51,8 +54,16 @@ fn drive(exec: &dyn Executor, jobs: &[(&str, &Problem)], clients: usize, tests: 
                 let t = Instant::now();
                 let r = exec.execute(program, problem);
                 let dt = t.elapsed();
-                if let Err(e) = r {
-                    eprintln!("problem {}: {e}", problem.id);
+                match r {
+                    Ok(r) if r.passed() => {}
+                    Ok(r) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("problem {}: {:?}", problem.id, r.first_failure());
+                    }
+                    Err(e) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("problem {}: {e}", problem.id);
+                    }
                 }
                 latencies.lock().unwrap().push(dt);
             });
@@ -62,6 +73,7 @@ fn drive(exec: &dyn Executor, jobs: &[(&str, &Problem)], clients: usize, tests: 
     let mut l = latencies.into_inner().unwrap();
     l.sort();
     Run {
+        failed: failed.into_inner(),
         tests_per_s: tests as f64 / wall.as_secs_f64(),
         p50: percentile(&l, 0.5),
         p99: percentile(&l, 0.99),
@@ -134,10 +146,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .filter(|r| !r.as_ref().is_ok_and(|r| r.passed()))
         .count();
+    let single = drive(&sandbox, &jobs, 1, tests);
     println!(
-        "in-process batch (execute_batch, all cores): {batch_tps:.0} tests/s ({failed} not passed)"
+        "in process: batch (execute_batch, all cores) {batch_tps:.0} tests/s ({failed} not passed); \
+         one at a time {:.0} tests/s, p50 {}, p99 {}",
+        single.tests_per_s,
+        ms(single.p50),
+        ms(single.p99)
     );
-
     let server = Server::start(ServeConfig {
         bind: "127.0.0.1:0".into(),
         workers: cores,
@@ -161,32 +177,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     remote.execute_batch(&warm);
 
     println!(
-        "\n{:>7} | {:>26} | {:>26} | {:>10} | {:>12}",
-        "clients",
-        "in process: tests/s p50 p99",
-        "served: tests/s p50 p99",
-        "throughput",
-        "p50 overhead"
+        "\n{:>7} | {:>8} | {:>10} | {:>10} | {:>17} | {:>16} | {:>6}",
+        "clients", "tests/s", "p50", "p99", "vs in-proc batch", "p50 - in-proc p50", "failed"
     );
     for &c in &clients {
-        let local = drive(&sandbox, &jobs, c, tests);
         let served = drive(&remote, &jobs, c, tests);
-        let overhead = served.p50.as_secs_f64() - local.p50.as_secs_f64();
         println!(
-            "{c:>7} | {:>8.0} {:>8} {:>8} | {:>8.0} {:>8} {:>8} | {:>9.3}x | {:>9.3} ms",
-            local.tests_per_s,
-            ms(local.p50),
-            ms(local.p99),
+            "{c:>7} | {:>8.0} | {:>10} | {:>10} | {:>16.3}x | {:>13.3} ms | {:>6}",
             served.tests_per_s,
             ms(served.p50),
             ms(served.p99),
-            served.tests_per_s / local.tests_per_s,
-            overhead * 1e3
-        );
-        println!(
-            "{:>7}   served / in-process batch: {:.3}x",
-            "",
-            served.tests_per_s / batch_tps
+            served.tests_per_s / batch_tps,
+            (served.p50.as_secs_f64() - single.p50.as_secs_f64()) * 1e3,
+            served.failed
         );
     }
     server.shutdown()?;
