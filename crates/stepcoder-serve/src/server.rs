@@ -30,7 +30,8 @@ use crate::ServeError;
 pub struct ServeConfig {
     /// Address to listen on (`127.0.0.1:8080`; port 0 picks a free port).
     pub bind: String,
-    /// Worker threads running programs; 0 = one per core.
+    /// Worker threads running programs; 0 = one per core; at most 4 per core (the
+    /// sandbox's instance pool is sized for that).
     pub workers: usize,
     /// Requests that may wait for a worker; one more than `workers + max_queue` gets 503.
     pub max_queue: usize,
@@ -92,6 +93,17 @@ impl ServeConfig {
         }
         if self.max_sandboxes == 0 {
             return bad("max_sandboxes must be at least 1".into());
+        }
+        // The sandbox's instance pool is sized from the core count (4 per core + 8); more
+        // programs at once than that get pool-exhaustion traps as their outcomes, which
+        // would be wrong rewards, not errors.
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        if self.workers > cores * 4 {
+            return bad(format!(
+                "workers = {} is over 4 per core ({cores} cores): the sandbox's instance pool \
+                 is sized for at most that many programs at once",
+                self.workers
+            ));
         }
         if self.max_memory_mb < 64 {
             return bad("max_memory_mb must be at least 64".into());

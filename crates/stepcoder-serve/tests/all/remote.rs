@@ -200,4 +200,14 @@ fn configuration_errors_are_named() {
         err.contains("localhost:8080") && err.contains("http://"),
         "{err}"
     );
+    // More workers than the sandbox has instance slots would turn overload into wrong
+    // outcomes: refused at start.
+    let err = stepcoder_serve::Server::start(stepcoder_serve::ServeConfig {
+        bind: "127.0.0.1:0".into(),
+        workers: 100_000,
+        ..stepcoder_serve::ServeConfig::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("workers = 100000"), "{err}");
 }
