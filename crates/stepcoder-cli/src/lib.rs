@@ -53,6 +53,8 @@ pub enum Command {
     Exec(cmd::exec::ExecArgs),
     /// Answer one prompt with a model (chat template applied).
     Generate(cmd::generate::GenerateArgs),
+    /// The sandbox as an HTTP service: SandboxFusion's `POST /run_code` and `POST /v1/execute`.
+    Serve(cmd::serve::ServeArgs),
     /// Performance measurements (`bench sandbox`: the sandbox against native python3;
     /// `bench model`: model train/sampling throughput against PyTorch).
     #[command(subcommand)]
@@ -84,6 +86,7 @@ pub fn main_entry() -> std::process::ExitCode {
         Command::Eval(a) => cmd::eval::run(a),
         Command::Exec(a) => cmd::exec::run(a),
         Command::Generate(a) => cmd::generate::run(a),
+        Command::Serve(a) => cmd::serve::run(a),
         Command::Bench(c) => cmd::bench::run(c),
     };
     match result {
@@ -116,6 +119,7 @@ mod tests {
             "stepcoder sft",
             "stepcoder exec --code p.py --json",
             "stepcoder data stats builtin",
+            "stepcoder serve --bind 127.0.0.1:0 --workers 2 --max-queue 8 --max-body-mb 4",
         ] {
             if let Err(e) = Cli::try_parse_from(line.split(' ')) {
                 panic!("`{line}`: {e}");

@@ -11,5 +11,6 @@ pub mod eval;
 pub mod exec;
 pub mod fgo;
 pub mod generate;
+pub mod serve;
 pub mod sft;
 pub mod train;
