@@ -17,14 +17,29 @@ pub type Weights = HashMap<String, Tensor>;
 pub struct KvCache {
     layers: Vec<Option<(Tensor, Tensor)>>,
     seq_len: usize,
+    keep_graph: bool,
 }
 
 impl KvCache {
-    /// An empty cache for a model with `num_layers` layers.
+    /// An empty cache for a model with `num_layers` layers, for sampling: it stores keys and
+    /// values detached from the autograd graph.
     pub fn new(num_layers: usize) -> Self {
         KvCache {
             layers: vec![None; num_layers],
             seq_len: 0,
+            keep_graph: false,
+        }
+    }
+
+    /// An empty cache that keeps the autograd graph, for a training forward in two parts
+    /// (a prompt once, then the completions of several samples that share it): gradients
+    /// flow from the completions' loss back through the prompt's keys and values. Use it
+    /// for a fixed number of forwards, not for token-by-token sampling (every step would
+    /// keep the earlier steps' activations alive).
+    pub fn with_graph(num_layers: usize) -> Self {
+        KvCache {
+            keep_graph: true,
+            ..KvCache::new(num_layers)
         }
     }
 
@@ -37,6 +52,17 @@ impl KvCache {
     /// any position is cached.
     pub fn layer(&self, layer: usize) -> Option<(&Tensor, &Tensor)> {
         self.layers.get(layer)?.as_ref().map(|(k, v)| (k, v))
+    }
+
+    /// Keeps the rows `rows` (u32 indices into the batch, repeats allowed) of every layer, in
+    /// that order: one prefill of a prompt shared by k samples becomes k rows, and rows that
+    /// finished sampling leave the batch.
+    pub fn select_rows(&mut self, rows: &Tensor) -> Result<()> {
+        for (k, v) in self.layers.iter_mut().flatten() {
+            *k = k.index_select(rows, 0)?;
+            *v = v.index_select(rows, 0)?;
+        }
+        Ok(())
     }
 
     /// Forget everything.
@@ -57,7 +83,11 @@ impl KvCache {
         // The cache serves sampling only. Stored with its graph, each step's keys would keep
         // every earlier step's activations alive through the chain of `cat`s: sampling from a
         // trainable policy grew by gigabytes per hundred tokens. Detaching shares the storage.
-        *slot = Some((k.detach(), v.detach()));
+        *slot = Some(if self.keep_graph {
+            (k.clone(), v.clone())
+        } else {
+            (k.detach(), v.detach())
+        });
         Ok((k, v))
     }
 }
@@ -626,12 +656,14 @@ impl CausalLm {
     }
 
     /// Per-token log-probabilities of `targets` under `logits` (`(b, t, vocab)`, `(b, t)`),
-    /// differentiable: the PPO ratio's numerator.
+    /// differentiable: the PPO ratio's numerator. The result is f32 whatever the logits'
+    /// dtype.
+    ///
+    /// This is [`stepcoder_kernels::token_log_probs`], the workspace's one log-softmax +
+    /// gather (CPU reference, CUDA kernels with its `cuda` feature): it never builds the
+    /// `(b, t, vocab)` log-softmax, and the trainer's ratio and this method cannot drift apart.
     pub fn token_log_probs(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-        Ok(ops::target_log_probs(
-            &logits.to_dtype(DType::F32)?,
-            targets,
-        )?)
+        Ok(stepcoder_kernels::token_log_probs(logits, targets)?)
     }
 }
 
