@@ -61,6 +61,7 @@ fn curriculum_sandbox_reward_and_fgo_compose_through_the_traits() {
         text: &completion,
         token_offsets: &offsets,
         prefix: &plan.prefix,
+        stops: &[],
     };
     let mask = fgo.mask(&span, &report);
     assert_eq!(mask.len(), offsets.len());

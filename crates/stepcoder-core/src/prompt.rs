@@ -15,6 +15,38 @@ pub const CODE_FENCE_OPEN: &str = "```python\n";
 /// Stop string for sampling: the closing fence.
 pub const CODE_FENCE_CLOSE: &str = "```";
 
+/// Every string that ends generated code for `kind`: the closing fence, and for call-based
+/// problems (function, method, assert checks) a new top-level `if __name__`, `print(` or
+/// `assert` line. HumanEval's Codex evaluation stops at such test code appended after the
+/// function; the executor calls the entry point itself, so those lines can only fail or print.
+///
+/// Rollouts and evaluation stop sampling at these strings, and the program extraction
+/// (`stepcoder_fgo::Program::extract_until`) cuts at the first one, so the trainer, the
+/// evaluator and the FGO masker see the code end at the same byte.
+///
+/// Codex also stops at a new top-level `def` or `class`; that convention assumes the prompt
+/// holds the signature and the model writes one body. Here the model writes the whole
+/// program (helpers may follow the entry point, imports precede it), so those are not stops.
+/// Standard-input programs get no extra stops: their top-level `print(` and
+/// `if __name__ == "__main__":` are the program.
+///
+/// ```
+/// use stepcoder_core::{prompt::stop_sequences, ProblemKind};
+/// assert_eq!(stop_sequences(&ProblemKind::Stdio { entry: None }), &["```"]);
+/// let f = ProblemKind::Function { name: "f".into() };
+/// assert!(stop_sequences(&f).contains(&"\nprint("));
+/// ```
+pub fn stop_sequences(kind: &ProblemKind) -> &'static [&'static str] {
+    const STDIO: &[&str] = &[CODE_FENCE_CLOSE];
+    const CALL: &[&str] = &[CODE_FENCE_CLOSE, "\nif __name__", "\nprint(", "\nassert "];
+    match kind {
+        ProblemKind::Stdio { .. } => STDIO,
+        ProblemKind::Function { .. } | ProblemKind::Method { .. } | ProblemKind::Assert { .. } => {
+            CALL
+        }
+    }
+}
+
 /// A prompt in chat form: apply the model's chat template to `system` + `user`, open the
 /// assistant turn, then append `assistant_start` verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -113,6 +113,10 @@ pub struct CompletionSpan<'a> {
     pub token_offsets: &'a [(usize, usize)],
     /// The curriculum prefix that precedes the completion in the executed program.
     pub prefix: &'a str,
+    /// Strings that end the code besides the fence (the problem kind's
+    /// [`crate::prompt::stop_sequences`]); the masker cuts the program where the trainer
+    /// and evaluator did.
+    pub stops: &'a [&'a str],
 }
 
 /// Decides which completion tokens receive policy gradient (FGO and the full mask).

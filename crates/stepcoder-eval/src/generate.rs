@@ -3,7 +3,7 @@
 use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
-use stepcoder_core::prompt::{code_prompt, CodePrompt, CODE_FENCE_CLOSE};
+use stepcoder_core::prompt::{code_prompt, stop_sequences, CodePrompt, CODE_FENCE_CLOSE};
 use stepcoder_core::{Executor, OutcomeClass, Problem};
 use stepcoder_fgo::{FenceMode, Program};
 use stepcoder_model::{
@@ -90,6 +90,8 @@ impl EvalConfig {
             seed,
             eos_ids: Vec::new(),
             stop_strings: vec![CODE_FENCE_CLOSE.to_string()],
+            row_stop_strings: Vec::new(),
+            share_prefill: true,
         }
     }
 }
@@ -125,11 +127,16 @@ pub struct SampledProgram {
 }
 
 /// `prefix + code`, extracted exactly as the trainer and the FGO masker do (the code ends at
-/// the closing fence, where generation stopped).
-fn program_of(prefix: &str, completion: &Completion) -> String {
-    Program::extract(prefix, &completion.text, FenceMode::Continuation)
-        .text()
-        .to_string()
+/// the closing fence or the problem kind's first stop sequence, where generation stopped).
+pub fn program_of(problem: &Problem, prefix: &str, completion: &str) -> String {
+    Program::extract_until(
+        prefix,
+        completion,
+        FenceMode::Continuation,
+        stop_sequences(&problem.kind),
+    )
+    .text()
+    .to_string()
 }
 
 /// Samples one completion per `(problem, prefix)` job, in batches of `batch_size` rows.
@@ -146,17 +153,22 @@ pub fn sample_programs(
             .iter()
             .map(|(p, prefix)| encode_code_prompt(tokenizer, &code_prompt(p, prefix)))
             .collect::<Result<Vec<_>, _>>()?;
-        let completions = generate(
-            model,
-            Some(tokenizer),
-            &prompts,
-            &cfg.sampling(cfg.seed.wrapping_add(b as u64)),
-        )?;
+        let mut sampling = cfg.sampling(cfg.seed.wrapping_add(b as u64));
+        sampling.row_stop_strings = chunk
+            .iter()
+            .map(|(p, _)| {
+                stop_sequences(&p.kind)
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            })
+            .collect();
+        let completions = generate(model, Some(tokenizer), &prompts, &sampling)?;
         let sampled = completions
             .into_iter()
             .zip(chunk)
-            .map(|(completion, (_, prefix))| SampledProgram {
-                program: program_of(prefix, &completion),
+            .map(|(completion, (problem, prefix))| SampledProgram {
+                program: program_of(problem, prefix, &completion.text),
                 completion,
             })
             .collect();

@@ -37,7 +37,7 @@ mod report;
 pub mod stats;
 
 pub use generate::{
-    encode_code_prompt, evaluate, sample_programs, EvalConfig, EvalError, EvalProgress,
+    encode_code_prompt, evaluate, program_of, sample_programs, EvalConfig, EvalError, EvalProgress,
     SampledProgram,
 };
 pub use report::{DifficultyReport, EvalReport, ProblemResult, SampleRecord};

@@ -104,6 +104,7 @@ fn mask_all(masker: &dyn TokenMasker, samples: &[Sample]) -> usize {
                 text: &s.text,
                 token_offsets: &s.offsets,
                 prefix: "",
+                stops: &[],
             };
             masker.mask(&span, &s.report).len()
         })

@@ -154,7 +154,28 @@ pub struct Program {
 impl Program {
     /// Extracts the program from `completion`, after the curriculum `prefix`.
     pub fn extract(prefix: &str, completion: &str, mode: FenceMode) -> Program {
-        let code = code_range(completion, mode, !prefix.is_empty());
+        Self::extract_until(prefix, completion, mode, &[])
+    }
+
+    /// [`Program::extract`], with the code also ending at the first of `stops` inside it
+    /// (the problem kind's `stepcoder_core::prompt::stop_sequences`: sampling stops there,
+    /// so the program must end there too). A stop that starts with a line break ends the
+    /// code before that line break.
+    pub fn extract_until(
+        prefix: &str,
+        completion: &str,
+        mode: FenceMode,
+        stops: &[&str],
+    ) -> Program {
+        let mut code = code_range(completion, mode, !prefix.is_empty());
+        if let Some(cut) = stops
+            .iter()
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| completion[code.clone()].find(s))
+            .min()
+        {
+            code.end = code.start + cut;
+        }
         let mut text = String::with_capacity(prefix.len() + code.len());
         text.push_str(prefix);
         text.push_str(&completion[code.clone()]);
@@ -273,6 +294,32 @@ mod tests {
         assert_eq!(code(c, FenceMode::Continuation, false), "x = 1\n");
         let c = "x = 1\n~~~\ny = '```'\n";
         assert_eq!(code(c, FenceMode::Continuation, false), "x = 1\n");
+    }
+
+    #[test]
+    fn stops_cut_the_code_before_the_test_code() {
+        let stops = ["```", "\nprint(", "\nif __name__"];
+        let c = "def f(x):\n    return x\nprint(f(1))\n```";
+        let p = Program::extract_until("", c, FenceMode::Continuation, &stops);
+        assert_eq!(p.text(), "def f(x):\n    return x");
+        // Indented print( is code, not a stop.
+        let c = "def f(x):\n    print(x)\n\nif __name__ == '__main__':\n    f(1)";
+        let p = Program::extract_until("", c, FenceMode::Continuation, &stops);
+        assert_eq!(p.text(), "def f(x):\n    print(x)\n");
+        // The fence still wins when it comes first; no stops is `extract`.
+        let c = "x = 1\n```\nprint(x)";
+        assert_eq!(
+            Program::extract_until("", c, FenceMode::Continuation, &stops).text(),
+            "x = 1\n"
+        );
+        assert_eq!(
+            Program::extract_until("p = 0", c, FenceMode::Auto, &[]),
+            Program::extract("p = 0", c, FenceMode::Auto)
+        );
+        // Standalone: the stop is looked for inside the code block only.
+        let c = "print( is prose\n```python\ndef g():\n    return 1\nprint(g())\n```";
+        let p = Program::extract_until("", c, FenceMode::Standalone, &stops);
+        assert_eq!(p.text(), "def g():\n    return 1");
     }
 
     #[test]

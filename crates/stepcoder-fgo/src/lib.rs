@@ -81,7 +81,7 @@
 //! let mut report = ExecReport::from_tests(vec![test]);
 //! report.executable_lines = vec![1, 2, 3, 5, 7];
 //!
-//! let span = CompletionSpan { text: completion, token_offsets: &offsets, prefix: "" };
+//! let span = CompletionSpan { text: completion, token_offsets: &offsets, prefix: "", stops: &[] };
 //! let fgo = CoverageMask::default();
 //! let mask = fgo.mask(&span, &report);
 //! assert_eq!(mask.len(), offsets.len());
@@ -145,7 +145,7 @@
 //! let mut report = ExecReport::from_tests(vec![test]);
 //! report.executable_lines = vec![1, 2, 3, 5];
 //!
-//! let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix };
+//! let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix, stops: &[] };
 //! let mask = CoverageMask::default().mask(&span, &report);
 //! assert_eq!(mask.len(), ids.len());
 //! assert!(mask[..18].iter().all(|&m| m == 0.0)); // "    print('even')\n": never ran

@@ -131,7 +131,7 @@ impl CoverageMask {
                 });
             }
         }
-        let program = Program::extract(span.prefix, span.text, self.fence);
+        let program = Program::extract_until(span.prefix, span.text, self.fence, span.stops);
         let (line_masks, ran) = self.line_masks(&program, report);
         let tokens = self.token_masks(span, &program, &line_masks);
         Ok(Explanation {
@@ -335,7 +335,7 @@ fn resolve_lines(scan: &Scan, report: &ExecReport, n: usize) -> Vec<f32> {
 
 impl TokenMasker for CoverageMask {
     fn mask(&self, span: &CompletionSpan<'_>, report: &ExecReport) -> Vec<f32> {
-        let program = Program::extract(span.prefix, span.text, self.fence);
+        let program = Program::extract_until(span.prefix, span.text, self.fence, span.stops);
         let (line_masks, _) = self.line_masks(&program, report);
         self.token_masks(span, &program, &line_masks)
             .into_iter()

@@ -24,6 +24,13 @@ pub struct SamplingConfig {
     pub eos_ids: Vec<u32>,
     /// A row also stops once its decoded text contains one of these.
     pub stop_strings: Vec<String>,
+    /// Extra stop strings per row (empty, or one list per prompt): a batch can mix problems
+    /// whose code ends differently (`stepcoder_core::prompt::stop_sequences`).
+    pub row_stop_strings: Vec<Vec<String>>,
+    /// Prefill each distinct prompt once and copy its keys and values to the rows that share
+    /// it (k samples of one problem). Off, every row prefills its own copy (the same samples
+    /// up to float rounding, k times the prefill cost).
+    pub share_prefill: bool,
 }
 
 impl Default for SamplingConfig {
@@ -36,6 +43,8 @@ impl Default for SamplingConfig {
             seed: 0,
             eos_ids: Vec::new(),
             stop_strings: Vec::new(),
+            row_stop_strings: Vec::new(),
+            share_prefill: true,
         }
     }
 }
@@ -213,6 +222,22 @@ pub fn generate_with(
     if b == 0 {
         return Ok(Vec::new());
     }
+    if !cfg.row_stop_strings.is_empty() && cfg.row_stop_strings.len() != b {
+        return Err(ModelError::Input(format!(
+            "row_stop_strings has {} lists for {b} prompts",
+            cfg.row_stop_strings.len()
+        )));
+    }
+    let stops_of = |r: usize| {
+        cfg.stop_strings
+            .iter()
+            .chain(cfg.row_stop_strings.get(r).into_iter().flatten())
+    };
+    let longest_stop = (0..b)
+        .flat_map(stops_of)
+        .map(|s| s.len())
+        .max()
+        .unwrap_or(0);
     let eos: Vec<u32> = if cfg.eos_ids.is_empty() {
         tokenizer.map(|t| t.eos_ids.clone()).unwrap_or_default()
     } else {
@@ -223,7 +248,24 @@ pub fn generate_with(
         .or_else(|| eos.first().copied())
         .unwrap_or(0);
     let dev = model.device();
-    let (ids, mut mask, len) = left_pad(prompts, pad_id)?;
+    // One prefill per distinct prompt: k samples of one problem share it, and the prompt's
+    // keys and values are copied to their k rows afterwards.
+    let mut first_of: std::collections::HashMap<&[u32], usize> = Default::default();
+    let mut unique: Vec<Vec<u32>> = Vec::new();
+    let source: Vec<usize> = prompts
+        .iter()
+        .map(|p| {
+            if !cfg.share_prefill {
+                unique.push(p.clone());
+                return unique.len() - 1;
+            }
+            *first_of.entry(p.as_slice()).or_insert_with(|| {
+                unique.push(p.clone());
+                unique.len() - 1
+            })
+        })
+        .collect();
+    let (ids, unique_mask, len) = left_pad(&unique, pad_id)?;
     let mut cache: KvCache = model.new_cache();
     let mut sampler = Sampler::new(cfg, b);
     let mut out: Vec<Completion> = prompts
@@ -250,40 +292,56 @@ pub fn generate_with(
         }
         Ok(())
     };
-    let mut done = vec![false; b];
-    let mut input = Tensor::from_vec(ids, (b, len), dev)?;
-    let mut total = len;
-    for _step in 0..cfg.max_new_tokens {
-        let mask_t = Tensor::from_vec(mask.clone(), (b, total), dev)?;
-        let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
+    let last_logits = |hidden: &Tensor| -> Result<Vec<Vec<f32>>> {
         let t = hidden.dim(1)?;
-        let last = hidden.narrow(1, t - 1, 1)?;
-        let logits = model
-            .logits(&last)?
+        Ok(model
+            .logits(&hidden.narrow(1, t - 1, 1)?)?
             .squeeze(1)?
             .to_dtype(DType::F32)?
-            .to_vec2::<f32>()?;
-        let mut next = vec![pad_id; b];
-        for r in 0..b {
-            if done[r] {
-                continue;
-            }
-            let (tok, lp) = sampler.sample(r, &logits[r])?;
-            next[r] = tok;
+            .to_vec2::<f32>()?)
+    };
+    let u = unique.len();
+    let mask_t = Tensor::from_vec(unique_mask.clone(), (u, len), dev)?;
+    let input = Tensor::from_vec(ids, (u, len), dev)?;
+    let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
+    let prefill_logits = last_logits(&hidden)?;
+    // `active[i]` is the row at batch position `i`; finished rows leave the batch (and the
+    // cache), so the cost of a step follows the rows still sampling.
+    let mut active: Vec<usize> = (0..b).collect();
+    let mut mask: Vec<u32> = Vec::with_capacity(b * len);
+    for &src in &source {
+        mask.extend_from_slice(&unique_mask[src * len..(src + 1) * len]);
+    }
+    let rows_t = |rows: Vec<u32>| {
+        let n = rows.len();
+        Tensor::from_vec(rows, n, dev)
+    };
+    if u < b {
+        cache.select_rows(&rows_t(source.iter().map(|&s| s as u32).collect())?)?;
+    }
+    let mut done = vec![false; b];
+    let mut total = len;
+    let mut step_logits: Option<Vec<Vec<f32>>> = None;
+    for step in 0..cfg.max_new_tokens {
+        let mut next = Vec::with_capacity(active.len());
+        for (i, &r) in active.iter().enumerate() {
+            let logits = match &step_logits {
+                Some(l) => &l[i],
+                None => &prefill_logits[source[r]],
+            };
+            let (tok, lp) = sampler.sample(r, logits)?;
+            next.push(tok);
             let c = &mut out[r];
             c.token_ids.push(tok);
             c.logprobs.push(lp);
             if eos.contains(&tok) {
                 c.finish = FinishReason::Eos;
                 done[r] = true;
-            } else if let (Some(tk), false) = (tokenizer, cfg.stop_strings.is_empty()) {
+            } else if let (Some(tk), true) = (tokenizer, stops_of(r).next().is_some()) {
                 // Only the tail can contain a new match: decode a window of recent tokens.
-                let window = c
-                    .token_ids
-                    .len()
-                    .min(16 + cfg.stop_strings.iter().map(|s| s.len()).max().unwrap_or(0));
+                let window = c.token_ids.len().min(16 + longest_stop);
                 let tail = tk.decode(&c.token_ids[c.token_ids.len() - window..], true)?;
-                if let Some(s) = cfg.stop_strings.iter().find(|s| tail.contains(s.as_str())) {
+                if let Some(s) = stops_of(r).find(|s| tail.contains(s.as_str())) {
                     c.finish = FinishReason::StopString(s.clone());
                     done[r] = true;
                 }
@@ -293,18 +351,34 @@ pub fn generate_with(
                 on_finish(r, c);
             }
         }
-        if done.iter().all(|d| *d) {
+        if step + 1 == cfg.max_new_tokens {
             break;
         }
-        // Rows already done keep feeding padding that nothing attends to.
-        let mut new_mask = Vec::with_capacity(b * (total + 1));
-        for r in 0..b {
-            new_mask.extend_from_slice(&mask[r * total..(r + 1) * total]);
-            new_mask.push(if done[r] { 0 } else { 1 });
+        if active.iter().any(|&r| done[r]) {
+            let keep: Vec<usize> = (0..active.len()).filter(|&i| !done[active[i]]).collect();
+            if keep.is_empty() {
+                break;
+            }
+            cache.select_rows(&rows_t(keep.iter().map(|&i| i as u32).collect())?)?;
+            mask = keep
+                .iter()
+                .flat_map(|&i| mask[i * total..(i + 1) * total].iter().copied())
+                .collect();
+            next = keep.iter().map(|&i| next[i]).collect();
+            active = keep.iter().map(|&i| active[i]).collect();
+        }
+        let n = active.len();
+        let mut new_mask = Vec::with_capacity(n * (total + 1));
+        for i in 0..n {
+            new_mask.extend_from_slice(&mask[i * total..(i + 1) * total]);
+            new_mask.push(1);
         }
         mask = new_mask;
         total += 1;
-        input = Tensor::from_vec(next, (b, 1), dev)?;
+        let mask_t = Tensor::from_vec(mask.clone(), (n, total), dev)?;
+        let input = Tensor::from_vec(next, (n, 1), dev)?;
+        let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
+        step_logits = Some(last_logits(&hidden)?);
     }
     for (r, c) in out.iter_mut().enumerate() {
         if !done[r] {

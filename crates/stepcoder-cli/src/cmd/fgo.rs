@@ -155,6 +155,7 @@ fn show(a: ShowArgs) -> anyhow::Result<()> {
         text: &completion,
         token_offsets: offsets,
         prefix: &prefix,
+        stops: &[],
     };
     let explained = masker.explain(&span, &report)?;
     let text_of = |&(s, e): &(usize, usize)| completion.get(s..e).unwrap_or("");

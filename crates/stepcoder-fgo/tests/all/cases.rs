@@ -17,6 +17,7 @@ fn masked_words(
         text,
         token_offsets: offsets,
         prefix,
+        stops: &[],
     };
     let mask = masker.mask(&span, report);
     assert_eq!(mask.len(), offsets.len());
@@ -48,6 +49,7 @@ fn line_masks(prefix: &str, text: &str, report: &ExecReport) -> Vec<f32> {
         text,
         token_offsets: &offsets,
         prefix,
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, report).unwrap();
     e.line_masks
@@ -81,6 +83,7 @@ fn prefix_without_newline_is_continued_by_the_completion() {
         text,
         token_offsets: &offsets,
         prefix,
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     assert_eq!(e.program.text(), "a = 1\nb = a + 1\nif b > 5:\n    c = 3\n");
@@ -103,6 +106,7 @@ fn compile_errors_keep_every_token_by_default() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     assert!(CoverageMask::default()
         .mask(&span, &r)
@@ -148,6 +152,7 @@ fn crlf_lines_and_else_headers() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     for (t, &(s, _)) in e.tokens.iter().zip(&offsets) {
@@ -179,6 +184,7 @@ fn multi_byte_utf8_split_across_tokens() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let mask = CoverageMask::default().mask(&span, &r);
     let line3 = text.find("    t").unwrap();
@@ -211,6 +217,7 @@ fn tokens_spanning_newlines_and_indentation_tokens() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     let lines: Vec<Option<u32>> = e.tokens.iter().map(|t| t.line).collect();
@@ -228,6 +235,7 @@ fn tokens_spanning_newlines_and_indentation_tokens() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     assert_eq!(e.tokens[0].line, Some(1));
@@ -239,6 +247,7 @@ fn tokens_spanning_newlines_and_indentation_tokens() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let r = report(&[3], &[1, 2, 3]);
     let e = CoverageMask::default().explain(&span, &r).unwrap();
@@ -328,6 +337,7 @@ fn prose_fences_and_eos_follow_the_outside_policy() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let standalone = CoverageMask {
         fence: FenceMode::Standalone,
@@ -376,6 +386,7 @@ fn continuation_mode_stops_at_the_closing_fence() {
         text,
         token_offsets: &[],
         prefix,
+        stops: &[],
     };
     assert_eq!(
         raw.explain(&span, &r).unwrap().program.text().len(),
@@ -391,6 +402,7 @@ fn bad_offsets_are_errors_in_explain_and_clamped_in_mask() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let r = report(&[1], &[1]);
     match CoverageMask::default().explain(&span, &r) {
@@ -430,6 +442,7 @@ fn default_reads_the_project_prompt_format() {
         text,
         token_offsets: &offsets,
         prefix: "",
+        stops: &[],
     };
     let e = CoverageMask::default().explain(&span, &r).unwrap();
     assert_eq!(e.program.text(), "x = int(input())\nif x:\n    print(x)\n");

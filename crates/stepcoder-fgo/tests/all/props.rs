@@ -161,7 +161,7 @@ proptest! {
         let (text, code_start) = completion(&case);
         let offsets = tokenize(&text, &case.cuts, case.eos);
         let r: ExecReport = report(&case.executed, &case.executable);
-        let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix };
+        let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix, stops: &[] };
 
         // The executor would run exactly the generated program.
         let program = Program::extract(prefix, &text, FenceMode::Auto);
@@ -215,7 +215,7 @@ proptest! {
             message: "bad".into(),
             line: None,
         });
-        let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix };
+        let span = CompletionSpan { text: &text, token_offsets: &offsets, prefix, stops: &[] };
         let mask = AUTO.mask(&span, &r);
         prop_assert_eq!(mask, vec![1.0; offsets.len()]);
     }
@@ -251,7 +251,7 @@ proptest! {
             outside: Outside::Keep,
         };
         let r = report(&executed, &executable);
-        let span = CompletionSpan { text: &text, token_offsets: &raw_offsets, prefix: &prefix };
+        let span = CompletionSpan { text: &text, token_offsets: &raw_offsets, prefix: &prefix, stops: &[] };
         let mask = masker.mask(&span, &r);
         prop_assert_eq!(mask.len(), raw_offsets.len());
         prop_assert!(mask.iter().all(|&m| m == 0.0 || m == 1.0));

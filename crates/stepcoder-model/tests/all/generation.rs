@@ -194,3 +194,58 @@ fn cache_of_a_trainable_model_holds_no_graph() {
         );
     }
 }
+
+/// Rows with the same prompt share one prefill, and rows leave the batch as they stop: each
+/// row still gets what it gets alone (greedy), per-row stop strings included, and sampling
+/// with the prefill shared gives the samples of per-row prefill.
+#[test]
+fn shared_prefill_and_rows_leaving_the_batch_change_no_sample() {
+    let (m, tok) = model();
+    let enc = |s: &str| tok.encode(s, false).unwrap();
+    let prompts = vec![enc("the cat"), enc("the cat"), enc("a"), enc("the cat")];
+    let free = generate(
+        &m,
+        Some(&tok),
+        &prompts[2..3],
+        &SamplingConfig {
+            eos_ids: vec![u32::MAX],
+            ..SamplingConfig::greedy(10)
+        },
+    )
+    .unwrap();
+    // Row 2 stops early on a stop string of its own; the others run to the limit.
+    let stop: String = free[0].text.chars().skip(1).take(1).collect();
+    assert!(!stop.is_empty());
+    let mut cfg = SamplingConfig {
+        eos_ids: vec![u32::MAX],
+        row_stop_strings: vec![vec![], vec![], vec![stop.clone()], vec![]],
+        ..SamplingConfig::greedy(10)
+    };
+    let batch = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+    assert_eq!(batch[2].finish, FinishReason::StopString(stop.clone()));
+    assert!(batch[2].token_ids.len() < 10, "row 2 left the batch early");
+    for (r, p) in prompts.iter().enumerate() {
+        let alone_cfg = SamplingConfig {
+            row_stop_strings: vec![cfg.row_stop_strings[r].clone()],
+            ..cfg.clone()
+        };
+        let alone = generate(&m, Some(&tok), std::slice::from_ref(p), &alone_cfg).unwrap();
+        assert_eq!(batch[r].token_ids, alone[0].token_ids, "row {r}");
+        for (a, b) in batch[r].logprobs.iter().zip(&alone[0].logprobs) {
+            assert!((a - b).abs() < 1e-4, "row {r}: log-prob {a} vs {b}");
+        }
+    }
+    cfg.temperature = 1.0;
+    cfg.seed = 9;
+    let shared = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+    cfg.share_prefill = false;
+    let own = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+    for (a, b) in shared.iter().zip(&own) {
+        assert_eq!(a.token_ids, b.token_ids);
+    }
+    let wrong = SamplingConfig {
+        row_stop_strings: vec![vec![]],
+        ..cfg
+    };
+    assert!(generate(&m, Some(&tok), &prompts, &wrong).is_err());
+}
