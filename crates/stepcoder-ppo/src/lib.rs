@@ -57,4 +57,4 @@ pub use schedule::{Decay, LrSchedule};
 pub use stepcoder_model::optim::{
     clip_grad_norm, AdamW, AdamWConfig, GradAccumulator, Gradients, ParamGroup,
 };
-pub use trainer::{AdvantageKind, Components, PpoConfig, Trainer};
+pub use trainer::{rollout_program, AdvantageKind, Components, PpoConfig, Trainer};

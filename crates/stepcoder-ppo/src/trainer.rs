@@ -13,20 +13,20 @@ use candle_core::{DType, Device, Tensor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use stepcoder_core::prompt::{code_prompt, prompt_prefix, CODE_FENCE_CLOSE};
+use stepcoder_core::prompt::{code_prompt, prompt_prefix, stop_sequences, CODE_FENCE_CLOSE};
 use stepcoder_core::{
     CompletionSpan, CurriculumSchedule, ExecReport, Executor, Problem, RewardFn, TokenMasker,
 };
 use stepcoder_fgo::{FenceMode, Program};
 use stepcoder_model::{
-    generate, generate_with, CausalLm, ChatMessage, Completion, ModelTokenizer, SamplingConfig,
-    ValueHead,
+    generate, generate_with, CausalLm, ChatMessage, Completion, KvCache, ModelTokenizer,
+    SamplingConfig, ValueHead,
 };
 
 use crate::atomic::{ensure_finite, save_tensors_atomic, write_atomic};
 use crate::{
     clip_grad_norm, masked_entropy, policy_loss, policy_stats, value_loss, AdamW, AdamWConfig,
-    AdvantageEstimator, AdvantageInput, Gae, GradAccumulator, Gradients, GroupBaseline,
+    AdvantageEstimator, AdvantageInput, Advantages, Gae, GradAccumulator, Gradients, GroupBaseline,
     KlController, LossConfig, LrSchedule, MetricsLog, OutcomeCounts, ParamGroup, PpoError, Result,
     RewardNormalizer, RolloutSample, SampleLog, StepMetrics, TimeSplit,
 };
@@ -74,6 +74,11 @@ pub struct PpoConfig {
     pub advantage: AdvantageKind,
     /// How the program is found in a completion; must match the masker's.
     pub fence: FenceMode,
+    /// Compute each prompt once for the samples that share it, in scoring and in the
+    /// training forward (exact: the same numbers up to float rounding, see
+    /// [`Rollout::window_hidden`]). Off, every row carries its own copy of the prompt.
+    #[serde(default = "default_true")]
+    pub share_prompt: bool,
     pub system_prompt: Option<String>,
     pub seed: u64,
 }
@@ -98,10 +103,15 @@ impl Default for PpoConfig {
             reward_norm: RewardNormalizer::default(),
             advantage: AdvantageKind::Gae(Gae::default()),
             fence: FenceMode::Continuation,
+            share_prompt: true,
             system_prompt: None,
             seed: 0,
         }
     }
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// The pieces a run is composed of, through the core traits.
@@ -124,16 +134,17 @@ struct TrainerState {
     history: Vec<StepMetrics>,
 }
 
-/// One rollout batch. Prompts are left-padded to one length `Lp` and completions follow
-/// (right-padded to the longest, `R` tokens), so every row's completion is predicted from the
-/// same window of `R` positions, `Lp - 1 ..`: the LM head, log-probs, values, advantages
-/// and losses are computed on `[B, R]` (`[B, R, V]` logits) instead of the whole sequence.
+/// One rollout batch. Every row's completion is predicted from a window of `R` positions
+/// (the prompt's last token, then the completion right-padded to the longest, `R` tokens),
+/// so the LM head, log-probs, values, advantages and losses are computed on `[B, R]`
+/// (`[B, R, V]` logits) instead of the whole sequence.
 struct Rollout {
-    /// Model input `[B, Lp + R - 1]` (the last completion token is only a target).
-    input: Tensor,
-    attn: Tensor,
-    /// First position of the window (`Lp - 1`).
-    start: usize,
+    /// Each row's prompt, as an index into `prompts`; rows of one problem share one.
+    prompt_of: Vec<usize>,
+    prompts: Vec<Vec<u32>>,
+    /// Each row's completion tokens (unpadded).
+    completions: Vec<Vec<u32>>,
+    pad: u32,
     /// The completion tokens `[B, R]` (padding where `resp_mask` is 0).
     targets: Tensor,
     resp_mask: Tensor,
@@ -143,18 +154,86 @@ struct Rollout {
 }
 
 impl Rollout {
-    /// Hidden states of the window `[n, R, H]` for the rows `ix` (all rows when `None`).
-    fn window_hidden(&self, model: &CausalLm, ix: Option<&Tensor>) -> Result<Tensor> {
-        let (input, attn) = match ix {
-            Some(ix) => (
-                self.input.index_select(ix, 0)?,
-                self.attn.index_select(ix, 0)?,
-            ),
-            None => (self.input.clone(), self.attn.clone()),
+    /// Hidden states of the window `[n, R, H]` of `rows`, in that order.
+    ///
+    /// With `share_prompt`, each run of consecutive rows with the same prompt computes the
+    /// prompt once (less its last token) into a KV cache, copies it to the run's rows, and
+    /// runs only the windows on top: the same attention over the same positions as the
+    /// full sequence, so the same numbers up to float rounding. With `graph`, gradients
+    /// flow back through the shared prompt (the training forward); without, the prompt is
+    /// computed detached (scoring). Without `share_prompt`, every row runs prompt and window
+    /// together, prompts left-padded to one length.
+    fn window_hidden(
+        &self,
+        model: &CausalLm,
+        rows: &[usize],
+        share_prompt: bool,
+        graph: bool,
+    ) -> Result<Tensor> {
+        let dev = model.device();
+        let r_len = self.targets.dim(1)?;
+        let window = |row: usize| -> Vec<u32> {
+            let p = &self.prompts[self.prompt_of[row]];
+            let c = &self.completions[row];
+            let mut w = Vec::with_capacity(r_len);
+            w.push(p[p.len() - 1]);
+            w.extend(c.iter().take(r_len - 1));
+            w.resize(r_len, self.pad);
+            w
         };
-        let r = self.targets.dim(1)?;
-        let hidden = model.forward_hidden(&input, Some(&attn), None)?;
-        Ok(hidden.narrow(1, self.start, r)?)
+        if !share_prompt {
+            let lp = rows
+                .iter()
+                .map(|&r| self.prompts[self.prompt_of[r]].len())
+                .max()
+                .unwrap_or(1);
+            let len = lp - 1 + r_len;
+            let (mut input, mut attn) = (Vec::with_capacity(rows.len() * len), Vec::new());
+            for &r in rows {
+                let p = &self.prompts[self.prompt_of[r]];
+                let pad = lp - p.len();
+                input.extend(std::iter::repeat_n(self.pad, pad));
+                input.extend_from_slice(&p[..p.len() - 1]);
+                input.extend(window(r));
+                attn.extend(std::iter::repeat_n(0u32, pad));
+                attn.extend(std::iter::repeat_n(1u32, len - pad));
+            }
+            let n = rows.len();
+            let input = Tensor::from_vec(input, (n, len), dev)?;
+            let attn = Tensor::from_vec(attn, (n, len), dev)?;
+            let hidden = model.forward_hidden(&input, Some(&attn), None)?;
+            return Ok(hidden.narrow(1, lp - 1, r_len)?);
+        }
+        let mut parts = Vec::new();
+        let mut start = 0;
+        while start < rows.len() {
+            let prompt = self.prompt_of[rows[start]];
+            let end = start
+                + rows[start..]
+                    .iter()
+                    .take_while(|&&r| self.prompt_of[r] == prompt)
+                    .count();
+            let run = &rows[start..end];
+            let p = &self.prompts[prompt];
+            let layers = model.config().num_hidden_layers;
+            let mut cache = if graph {
+                KvCache::with_graph(layers)
+            } else {
+                KvCache::new(layers)
+            };
+            if p.len() > 1 {
+                let head = Tensor::from_vec(p[..p.len() - 1].to_vec(), (1, p.len() - 1), dev)?;
+                let _ = model.forward_hidden(&head, None, Some(&mut cache))?;
+                cache.select_rows(&Tensor::zeros(run.len(), DType::U32, dev)?)?;
+            }
+            let input: Vec<u32> = run.iter().flat_map(|&r| window(r)).collect();
+            let input = Tensor::from_vec(input, (run.len(), r_len), dev)?;
+            // Right padding only follows the real tokens, so causal attention keeps it out
+            // of every real position: no mask needed.
+            parts.push(model.forward_hidden(&input, None, Some(&mut cache))?);
+            start = end;
+        }
+        Ok(Tensor::cat(&parts, 0)?)
     }
 }
 
@@ -167,6 +246,54 @@ struct Rollouts {
     execution_s: f64,
     /// Time the executor was busy in all (overlapped with generation or not).
     execution_busy_s: f64,
+}
+
+/// Phase 1's output: the step's curriculum plans and each row's prompt and problem.
+struct Batch {
+    plans: Vec<stepcoder_core::PromptPlan>,
+    prompts: Vec<Vec<u32>>,
+    /// Each row's problem (index into the trainer's problems).
+    groups: Vec<usize>,
+    samples_per_problem: usize,
+}
+
+impl Batch {
+    fn plan_of(&self, row: usize) -> &stepcoder_core::PromptPlan {
+        &self.plans[row / self.samples_per_problem]
+    }
+}
+
+/// Phase 3's output.
+struct Judged {
+    outcomes: OutcomeCounts,
+    raw_rewards: Vec<f32>,
+    stage_histogram: std::collections::BTreeMap<usize, usize>,
+    token_masks: Vec<Vec<f32>>,
+}
+
+/// Phase 4's output, each `[B, R]` and zero outside the completions.
+struct Scores {
+    old_logp: Tensor,
+    ref_logp: Tensor,
+    old_values: Tensor,
+}
+
+/// Phase 6's sums over minibatches and its time split.
+#[derive(Default)]
+struct UpdateStats {
+    minibatches: usize,
+    skipped: usize,
+    policy_loss: f64,
+    value_loss: f64,
+    entropy: f64,
+    clip_fraction: f64,
+    approx_kl: f64,
+    grad_norm: f64,
+    lr_policy: f64,
+    lr_critic: f64,
+    forward_s: f64,
+    backward_s: f64,
+    optimizer_s: f64,
 }
 
 /// The PPO trainer.
@@ -197,13 +324,13 @@ fn mix(a: u64, b: u64) -> u64 {
 }
 
 fn optimizer_for(policy: &CausalLm, head: &ValueHead, cfg: &AdamWConfig) -> Result<AdamW> {
-    AdamW::new(
+    Ok(AdamW::new(
         vec![
             ParamGroup::from_varmap("policy", policy.varmap())?,
             ParamGroup::from_varmap("critic", head.varmap())?,
         ],
         *cfg,
-    )
+    )?)
 }
 
 impl Trainer {
@@ -302,258 +429,82 @@ impl Trainer {
             .encode_chat_with_answer_start(&msgs, &p.assistant_start)?)
     }
 
-    /// One RL step: rollouts, then the PPO update. Returns (and logs) its metrics.
+    /// One RL step, as the phases of the data path: [`plan`](Self::plan) the prompts (the
+    /// curriculum's prefixes), [`sample_and_execute`](Self::sample_and_execute),
+    /// [`judge`](Self::judge) (rewards, curriculum, FGO masks), [`score`](Self::score)
+    /// (old and reference log-probs, values), [`advantages`](Self::advantages), then
+    /// [`update`](Self::update) (the PPO epochs). Returns (and logs) its metrics.
     pub fn step(&mut self) -> Result<StepMetrics> {
         let t_start = Instant::now();
-        let cfg = self.cfg.clone();
-        let dev = self.policy.device().clone();
-        let n_prob = cfg.problems_per_step;
-        let idx: Vec<usize> = (0..n_prob)
-            .map(|i| (self.cursor + i) % self.problems.len())
-            .collect();
-        self.cursor = (self.cursor + n_prob) % self.problems.len();
-
-        // --- prompts (one curriculum plan per problem, shared by its samples)
-        let mut plans = Vec::with_capacity(n_prob);
-        let mut prompts = Vec::new();
-        let mut groups = Vec::new();
-        for &pi in &idx {
-            let mut plan = self.parts.curriculum.plan(&self.problems[pi]);
-            // The policy writes the prefix's last line break itself (see `prompt_prefix`);
-            // prompt, program and FGO mask all use this one prefix.
-            plan.prefix.truncate(prompt_prefix(&plan.prefix).len());
-            let ids = self.prompt_ids(&self.problems[pi], &plan.prefix)?;
-            for _ in 0..cfg.samples_per_problem {
-                prompts.push(ids.clone());
-                groups.push(pi);
-            }
-            plans.push(plan);
-        }
-
-        // --- generation, with each finished row's program run on a second thread meanwhile
-        let sampling = SamplingConfig {
-            max_new_tokens: cfg.max_new_tokens,
-            temperature: cfg.temperature,
-            top_p: cfg.top_p,
-            top_k: 0,
-            seed: mix(cfg.seed, self.step),
-            eos_ids: Vec::new(),
-            stop_strings: vec![CODE_FENCE_CLOSE.to_string()],
-        };
-        let row_plan = |r: usize| &plans[r / cfg.samples_per_problem];
-        let program_of = |r: usize, c: &stepcoder_model::Completion| {
-            Program::extract(&row_plan(r).prefix, &c.text, cfg.fence)
-                .text()
-                .to_string()
-        };
-        let Rollouts {
-            completions,
-            reports,
-            generation_s,
-            execution_s,
-            execution_busy_s,
-        } = self.sample_and_execute(&prompts, &groups, &sampling, program_of)?;
-
+        let batch = self.plan()?;
+        let rollouts = self.sample_and_execute(&batch)?;
         let t_train = Instant::now();
-        let mut outcomes = OutcomeCounts::default();
-        let mut raw_rewards = Vec::with_capacity(reports.len());
-        let mut stage_histogram = std::collections::BTreeMap::new();
-        let mut token_masks = Vec::with_capacity(reports.len());
-        for (r, report) in reports.iter().enumerate() {
-            let problem = &self.problems[groups[r]];
-            outcomes.add(report.class());
-            raw_rewards.push(self.parts.reward.reward(report));
-            self.parts.curriculum.record(problem, report.passed());
-            *stage_histogram.entry(row_plan(r).stage).or_insert(0) += 1;
-            let c = &completions[r];
-            let span = CompletionSpan {
-                text: &c.text,
-                token_offsets: &c.token_offsets,
-                prefix: &row_plan(r).prefix,
-            };
-            let m = self.parts.masker.mask(&span, report);
-            if m.len() != c.token_ids.len() {
-                return Err(PpoError::Config(format!(
-                    "masker gave {} weights for {} tokens (row {r}, problem {})",
-                    m.len(),
-                    c.token_ids.len(),
-                    problem.id
-                )));
-            }
-            token_masks.push(m);
-        }
-        let rewards = self.cfg.reward_norm.normalize(&raw_rewards);
-
-        // --- tensors over predicted positions
-        let roll = self.build_rollout(&completions, &token_masks, groups.clone(), &dev)?;
+        let judged = self.judge(&batch, &rollouts)?;
+        let roll = self.build_rollout(&rollouts.completions, &judged.token_masks, &batch)?;
         let t_score = Instant::now();
-        let (old_logp, old_values) = self.score(&roll, false)?;
-        let (ref_logp, _) = self.score(&roll, true)?;
+        let scores = self.score(&roll)?;
         let scoring_s = t_score.elapsed().as_secs_f64();
-        let (mut forward_s, mut backward_s, mut optimizer_s) = (0f64, 0f64, 0f64);
-        let kl_tok = ((&old_logp - &ref_logp)? * &roll.resp_mask)?;
-        let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
-        let kl_mean = kl_tok.sum_all()?.to_scalar::<f32>()? as f64 / resp_tokens.max(1.0);
-        let beta = self.cfg.kl.beta();
-        let last = last_position_onehot(&roll.resp_mask)?;
-        let reward_col = Tensor::from_vec(rewards, (roll.rows, 1), &dev)?;
-        let token_rewards = ((kl_tok * (-beta))? + last.broadcast_mul(&reward_col)?)?;
-        let adv = self.advantage.estimate(&AdvantageInput {
-            token_rewards: &token_rewards,
-            values: Some(&old_values),
-            mask: &roll.resp_mask,
-            groups: &roll.groups,
-        })?;
-        let use_critic = self.advantage.needs_critic();
-        let returns = adv.returns.clone();
-
-        // --- PPO epochs over shuffled minibatches
-        let policy_mask = (&roll.resp_mask * &roll.fgo_mask)?;
-        let mut acc = GradAccumulator::new();
-        let (mut sum_pl, mut sum_vl, mut sum_ent, mut sum_clip, mut sum_akl, mut n_mb) =
-            (0f64, 0f64, 0f64, 0f64, 0f64, 0usize);
-        let mut skipped = 0usize;
-        let mut grad_norm = 0f64;
-        let (mut lr_p, mut lr_c) = (0f64, 0f64);
-        for epoch in 0..cfg.ppo_epochs {
-            let mut order: Vec<usize> = (0..roll.rows).collect();
-            let mut rng =
-                rand::rngs::StdRng::seed_from_u64(mix(mix(cfg.seed, self.step), epoch as u64 + 1));
-            order.shuffle(&mut rng);
-            let chunks: Vec<&[usize]> = order.chunks(cfg.minibatch_rows).collect();
-            for (ci, chunk) in chunks.iter().enumerate() {
-                let ix = Tensor::from_vec(
-                    chunk.iter().map(|&i| i as u32).collect::<Vec<_>>(),
-                    chunk.len(),
-                    &dev,
-                )?;
-                let pick = |t: &Tensor| t.index_select(&ix, 0);
-                let t0 = Instant::now();
-                let hidden = roll.window_hidden(&self.policy, Some(&ix))?;
-                let logits = self.policy.logits(&hidden)?;
-                let logp = stepcoder_kernels::token_log_probs(&logits, &pick(&roll.targets)?)?;
-                let pm = pick(&policy_mask)?;
-                let rm = pick(&roll.resp_mask)?;
-                let old = pick(&old_logp)?;
-                let a = pick(&adv.advantages)?;
-                let pl = policy_loss(&logp, &old, &a, &pm, cfg.loss.clip_eps)?;
-                let mut total = pl.clone();
-                let mut vl_val = 0f64;
-                if use_critic {
-                    let values = self.value_head.forward(&hidden.to_dtype(DType::F32)?)?;
-                    let ret = returns
-                        .as_ref()
-                        .ok_or_else(|| PpoError::Config("critic without returns".into()))?;
-                    let vl = value_loss(
-                        &values,
-                        &pick(&old_values)?,
-                        &pick(ret)?,
-                        &rm,
-                        cfg.loss.value_clip,
-                    )?;
-                    vl_val = vl.to_scalar::<f32>()? as f64;
-                    total = (total + (vl * cfg.loss.value_coef)?)?;
-                }
-                let ent = if cfg.loss.entropy_coef != 0.0 {
-                    let e = masked_entropy(&logits, &rm)?;
-                    total = (total - (&e * cfg.loss.entropy_coef)?)?;
-                    e.to_scalar::<f32>()? as f64
-                } else {
-                    masked_entropy(&logits.detach(), &rm)?.to_scalar::<f32>()? as f64
-                };
-                let stats = policy_stats(&logp, &old, &pm, cfg.loss.clip_eps)?;
-                let total_v = total.to_scalar::<f32>()?;
-                if !total_v.is_finite() {
-                    tracing::error!(step = self.step, epoch, minibatch = ci, loss = %total_v, "non-finite loss: skipping this minibatch's update");
-                    skipped += 1;
-                    continue;
-                }
-                sum_pl += pl.to_scalar::<f32>()? as f64;
-                sum_vl += vl_val;
-                sum_ent += ent;
-                sum_clip += stats.clip_fraction;
-                sum_akl += stats.approx_kl;
-                n_mb += 1;
-                forward_s += t0.elapsed().as_secs_f64();
-                let t1 = Instant::now();
-                let store = total.backward()?;
-                acc.add(Gradients::from_store(&store, self.optimizer.groups())?)?;
-                backward_s += t1.elapsed().as_secs_f64();
-                let t2 = Instant::now();
-                let last_chunk = epoch + 1 == cfg.ppo_epochs && ci + 1 == chunks.len();
-                if acc.count() >= cfg.grad_accum || last_chunk {
-                    let mut g = acc.mean()?;
-                    let checked = g
-                        .ensure_finite()
-                        .and_then(|_| clip_grad_norm(&mut g, cfg.max_grad_norm));
-                    match checked {
-                        Ok(n) => {
-                            grad_norm = n;
-                            let k = self.optimizer.step_count();
-                            lr_p = cfg.policy_lr.lr(k);
-                            lr_c = cfg.critic_lr.lr(k);
-                            self.optimizer.step(&g, &[lr_p, lr_c])?;
-                        }
-                        Err(e) => {
-                            tracing::error!(step = self.step, epoch, minibatch = ci, error = %e, "non-finite gradient: skipping the update");
-                            skipped += 1;
-                        }
-                    }
-                }
-                optimizer_s += t2.elapsed().as_secs_f64();
-            }
-        }
+        let rewards = self.cfg.reward_norm.normalize(&judged.raw_rewards);
+        let (adv, kl_mean) = self.advantages(&roll, &scores, rewards)?;
+        let update = self.update(&roll, &scores, &adv)?;
         self.cfg.kl.update(kl_mean, roll.rows as u64);
         let training_s = t_train.elapsed().as_secs_f64();
 
+        let completions = &rollouts.completions;
         let generated: usize = completions.iter().map(|c| c.token_ids.len()).sum();
-        let masked_in = policy_mask.sum_all()?.to_scalar::<f32>()? as f64;
-        let nmb = n_mb.max(1) as f64;
+        let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
+        let masked_in = (&roll.resp_mask * &roll.fgo_mask)?
+            .sum_all()?
+            .to_scalar::<f32>()? as f64;
+        let nmb = update.minibatches.max(1) as f64;
         let total_s = t_start.elapsed().as_secs_f64();
+        let raw_rewards = &judged.raw_rewards;
         let metrics = StepMetrics {
             step: self.step,
             reward_mean: raw_rewards.iter().map(|&r| r as f64).sum::<f64>()
                 / raw_rewards.len().max(1) as f64,
-            pass_rate: outcomes.passed as f64 / outcomes.total().max(1) as f64,
-            outcomes,
+            pass_rate: judged.outcomes.passed as f64 / judged.outcomes.total().max(1) as f64,
+            outcomes: judged.outcomes,
             kl: kl_mean,
-            kl_beta: beta,
-            entropy: sum_ent / nmb,
-            clip_fraction: sum_clip / nmb,
-            approx_kl: sum_akl / nmb,
-            value_loss: sum_vl / nmb,
-            policy_loss: sum_pl / nmb,
+            kl_beta: self.cfg.kl.beta(),
+            entropy: update.entropy / nmb,
+            clip_fraction: update.clip_fraction / nmb,
+            approx_kl: update.approx_kl / nmb,
+            value_loss: update.value_loss / nmb,
+            policy_loss: update.policy_loss / nmb,
             fgo_masked_fraction: 1.0 - masked_in / resp_tokens.max(1.0),
-            stage_histogram,
+            stage_histogram: judged.stage_histogram.clone(),
             generated_tokens: generated,
             tokens_per_s: generated as f64 / total_s.max(1e-9),
             time: TimeSplit {
-                generation_s,
-                execution_s,
+                generation_s: rollouts.generation_s,
+                execution_s: rollouts.execution_s,
                 training_s,
-                execution_busy_s,
+                execution_busy_s: rollouts.execution_busy_s,
                 scoring_s,
-                forward_s,
-                backward_s,
-                optimizer_s,
+                forward_s: update.forward_s,
+                backward_s: update.backward_s,
+                optimizer_s: update.optimizer_s,
             },
-            lr_policy: lr_p,
-            lr_critic: lr_c,
-            grad_norm,
-            skipped_updates: skipped,
+            lr_policy: update.lr_policy,
+            lr_critic: update.lr_critic,
+            grad_norm: update.grad_norm,
+            skipped_updates: update.skipped,
         };
         if let Some(log) = self.samples.as_mut() {
-            let samples: Vec<RolloutSample> = reports
+            let samples: Vec<RolloutSample> = rollouts
+                .reports
                 .iter()
                 .enumerate()
                 .map(|(r, report)| {
-                    let m = &token_masks[r];
+                    let m = &judged.token_masks[r];
+                    let plan = batch.plan_of(r);
                     RolloutSample {
                         step: self.step,
                         row: r,
-                        problem: self.problems[groups[r]].id.clone(),
-                        stage: row_plan(r).stage,
-                        prefix: row_plan(r).prefix.clone(),
+                        problem: self.problems[batch.groups[r]].id.clone(),
+                        stage: plan.stage,
+                        prefix: plan.prefix.clone(),
                         completion: completions[r].text.clone(),
                         outcome: report.class(),
                         failure: report.first_failure().map(|o| o.to_string()),
@@ -578,17 +529,252 @@ impl Trainer {
         Ok(metrics)
     }
 
-    /// Samples completions for `prompts` and runs their programs (`program_of(row,
-    /// completion)`) against the problems of `groups`. With overlap on, a scoped thread
-    /// executes rows as they finish (each time, everything finished since its last batch, so
-    /// the executor still parallelizes within a batch) while sampling goes on.
-    fn sample_and_execute(
+    /// Phase 1: the step's problems (the next `problems_per_step` from the data cursor), one
+    /// curriculum plan each, and the prompt of each row (`samples_per_problem` rows share a
+    /// problem's prompt).
+    fn plan(&mut self) -> Result<Batch> {
+        let n_prob = self.cfg.problems_per_step;
+        let k = self.cfg.samples_per_problem;
+        let idx: Vec<usize> = (0..n_prob)
+            .map(|i| (self.cursor + i) % self.problems.len())
+            .collect();
+        self.cursor = (self.cursor + n_prob) % self.problems.len();
+        let mut plans = Vec::with_capacity(n_prob);
+        let mut prompts = Vec::with_capacity(n_prob * k);
+        let mut groups = Vec::with_capacity(n_prob * k);
+        for &pi in &idx {
+            let mut plan = self.parts.curriculum.plan(&self.problems[pi]);
+            // The policy writes the prefix's last line break itself (see `prompt_prefix`);
+            // prompt, program and FGO mask all use this one prefix.
+            plan.prefix.truncate(prompt_prefix(&plan.prefix).len());
+            let ids = self.prompt_ids(&self.problems[pi], &plan.prefix)?;
+            for _ in 0..k {
+                prompts.push(ids.clone());
+                groups.push(pi);
+            }
+            plans.push(plan);
+        }
+        Ok(Batch {
+            plans,
+            prompts,
+            groups,
+            samples_per_problem: k,
+        })
+    }
+
+    /// Phase 3: each row's outcome and raw reward, the curriculum's record of it, and its
+    /// FGO token mask.
+    fn judge(&mut self, batch: &Batch, rollouts: &Rollouts) -> Result<Judged> {
+        let mut judged = Judged {
+            outcomes: OutcomeCounts::default(),
+            raw_rewards: Vec::with_capacity(rollouts.reports.len()),
+            stage_histogram: Default::default(),
+            token_masks: Vec::with_capacity(rollouts.reports.len()),
+        };
+        for (r, report) in rollouts.reports.iter().enumerate() {
+            let problem = &self.problems[batch.groups[r]];
+            let plan = batch.plan_of(r);
+            judged.outcomes.add(report.class());
+            judged.raw_rewards.push(self.parts.reward.reward(report));
+            self.parts.curriculum.record(problem, report.passed());
+            *judged.stage_histogram.entry(plan.stage).or_insert(0) += 1;
+            let c = &rollouts.completions[r];
+            let span = CompletionSpan {
+                text: &c.text,
+                token_offsets: &c.token_offsets,
+                prefix: &plan.prefix,
+                stops: stop_sequences(&problem.kind),
+            };
+            let m = self.parts.masker.mask(&span, report);
+            if m.len() != c.token_ids.len() {
+                return Err(PpoError::Config(format!(
+                    "masker gave {} weights for {} tokens (row {r}, problem {})",
+                    m.len(),
+                    c.token_ids.len(),
+                    problem.id
+                )));
+            }
+            judged.token_masks.push(m);
+        }
+        Ok(judged)
+    }
+
+    /// Phase 5: per-token rewards (the KL penalty on every token, the outcome reward on the
+    /// last) and the advantage estimator's advantages and returns; also the mean KL.
+    fn advantages(
         &self,
-        prompts: &[Vec<u32>],
-        groups: &[usize],
-        sampling: &SamplingConfig,
-        program_of: impl Fn(usize, &Completion) -> String,
-    ) -> Result<Rollouts> {
+        roll: &Rollout,
+        scores: &Scores,
+        rewards: Vec<f32>,
+    ) -> Result<(Advantages, f64)> {
+        let kl_tok = ((&scores.old_logp - &scores.ref_logp)? * &roll.resp_mask)?;
+        let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
+        let kl_mean = kl_tok.sum_all()?.to_scalar::<f32>()? as f64 / resp_tokens.max(1.0);
+        let last = last_position_onehot(&roll.resp_mask)?;
+        let reward_col = Tensor::from_vec(rewards, (roll.rows, 1), roll.targets.device())?;
+        let token_rewards =
+            ((kl_tok * (-self.cfg.kl.beta()))? + last.broadcast_mul(&reward_col)?)?;
+        let adv = self.advantage.estimate(&AdvantageInput {
+            token_rewards: &token_rewards,
+            values: Some(&scores.old_values),
+            mask: &roll.resp_mask,
+            groups: &roll.groups,
+        })?;
+        Ok((adv, kl_mean))
+    }
+
+    /// The rows in the order the PPO epoch `epoch` visits them: problems shuffled, each
+    /// problem's rows together (so a minibatch computes a shared prompt once), then cut into
+    /// minibatches of `minibatch_rows`.
+    fn minibatches(&self, roll: &Rollout, epoch: usize) -> Vec<Vec<usize>> {
+        let mut rng =
+            rand::rngs::StdRng::seed_from_u64(mix(mix(self.cfg.seed, self.step), epoch as u64 + 1));
+        let mut order: Vec<usize> = Vec::with_capacity(roll.rows);
+        if self.cfg.share_prompt {
+            let mut runs: Vec<Vec<usize>> = Vec::new();
+            for r in 0..roll.rows {
+                match runs.last_mut() {
+                    Some(run) if roll.prompt_of[run[0]] == roll.prompt_of[r] => run.push(r),
+                    _ => runs.push(vec![r]),
+                }
+            }
+            runs.shuffle(&mut rng);
+            order.extend(runs.into_iter().flatten());
+        } else {
+            order.extend(0..roll.rows);
+            order.shuffle(&mut rng);
+        }
+        order
+            .chunks(self.cfg.minibatch_rows)
+            .map(|c| c.to_vec())
+            .collect()
+    }
+
+    /// Phase 6: the PPO epochs over minibatches: masked clipped policy loss (FGO's mask),
+    /// value loss, entropy bonus, accumulated gradients, clipping, AdamW.
+    fn update(&mut self, roll: &Rollout, scores: &Scores, adv: &Advantages) -> Result<UpdateStats> {
+        let cfg = self.cfg.clone();
+        let dev = roll.targets.device().clone();
+        let use_critic = self.advantage.needs_critic();
+        let policy_mask = (&roll.resp_mask * &roll.fgo_mask)?;
+        let mut acc = GradAccumulator::new();
+        let mut st = UpdateStats::default();
+        for epoch in 0..cfg.ppo_epochs {
+            let chunks = self.minibatches(roll, epoch);
+            for (ci, chunk) in chunks.iter().enumerate() {
+                let ix = Tensor::from_vec(
+                    chunk.iter().map(|&i| i as u32).collect::<Vec<_>>(),
+                    chunk.len(),
+                    &dev,
+                )?;
+                let pick = |t: &Tensor| t.index_select(&ix, 0);
+                let t0 = Instant::now();
+                let hidden = roll.window_hidden(&self.policy, chunk, cfg.share_prompt, true)?;
+                let logits = self.policy.logits(&hidden)?;
+                let logp = stepcoder_kernels::token_log_probs(&logits, &pick(&roll.targets)?)?;
+                let pm = pick(&policy_mask)?;
+                let rm = pick(&roll.resp_mask)?;
+                let old = pick(&scores.old_logp)?;
+                let a = pick(&adv.advantages)?;
+                let pl = policy_loss(&logp, &old, &a, &pm, cfg.loss.clip_eps)?;
+                let mut total = pl.clone();
+                let mut vl_val = 0f64;
+                if use_critic {
+                    let values = self.value_head.forward(&hidden.to_dtype(DType::F32)?)?;
+                    let ret = adv
+                        .returns
+                        .as_ref()
+                        .ok_or_else(|| PpoError::Config("critic without returns".into()))?;
+                    let vl = value_loss(
+                        &values,
+                        &pick(&scores.old_values)?,
+                        &pick(ret)?,
+                        &rm,
+                        cfg.loss.value_clip,
+                    )?;
+                    vl_val = vl.to_scalar::<f32>()? as f64;
+                    total = (total + (vl * cfg.loss.value_coef)?)?;
+                }
+                let ent = if cfg.loss.entropy_coef != 0.0 {
+                    let e = masked_entropy(&logits, &rm)?;
+                    total = (total - (&e * cfg.loss.entropy_coef)?)?;
+                    e.to_scalar::<f32>()? as f64
+                } else {
+                    masked_entropy(&logits.detach(), &rm)?.to_scalar::<f32>()? as f64
+                };
+                let stats = policy_stats(&logp, &old, &pm, cfg.loss.clip_eps)?;
+                let total_v = total.to_scalar::<f32>()?;
+                if !total_v.is_finite() {
+                    tracing::error!(step = self.step, epoch, minibatch = ci, loss = %total_v, "non-finite loss: skipping this minibatch's update");
+                    st.skipped += 1;
+                    continue;
+                }
+                st.policy_loss += pl.to_scalar::<f32>()? as f64;
+                st.value_loss += vl_val;
+                st.entropy += ent;
+                st.clip_fraction += stats.clip_fraction;
+                st.approx_kl += stats.approx_kl;
+                st.minibatches += 1;
+                st.forward_s += t0.elapsed().as_secs_f64();
+                let t1 = Instant::now();
+                let store = total.backward()?;
+                acc.add(Gradients::from_store(&store, self.optimizer.groups())?)?;
+                st.backward_s += t1.elapsed().as_secs_f64();
+                let t2 = Instant::now();
+                let last_chunk = epoch + 1 == cfg.ppo_epochs && ci + 1 == chunks.len();
+                if acc.count() >= cfg.grad_accum || last_chunk {
+                    let mut g = acc.mean()?;
+                    let checked = g
+                        .ensure_finite()
+                        .and_then(|_| clip_grad_norm(&mut g, cfg.max_grad_norm));
+                    match checked {
+                        Ok(n) => {
+                            st.grad_norm = n;
+                            let k = self.optimizer.step_count();
+                            st.lr_policy = cfg.policy_lr.lr(k);
+                            st.lr_critic = cfg.critic_lr.lr(k);
+                            self.optimizer.step(&g, &[st.lr_policy, st.lr_critic])?;
+                        }
+                        Err(e) => {
+                            tracing::error!(step = self.step, epoch, minibatch = ci, error = %e, "non-finite gradient: skipping the update");
+                            st.skipped += 1;
+                        }
+                    }
+                }
+                st.optimizer_s += t2.elapsed().as_secs_f64();
+            }
+        }
+        Ok(st)
+    }
+
+    /// Phase 2: samples every row's completion and runs its program. With overlap on, a
+    /// scoped thread executes rows as they finish (each time, everything finished since its
+    /// last batch, so the executor still parallelizes within a batch) while sampling goes on.
+    fn sample_and_execute(&self, batch: &Batch) -> Result<Rollouts> {
+        let cfg = &self.cfg;
+        let (prompts, groups) = (&batch.prompts, &batch.groups);
+        let sampling = &SamplingConfig {
+            max_new_tokens: cfg.max_new_tokens,
+            temperature: cfg.temperature,
+            top_p: cfg.top_p,
+            top_k: 0,
+            seed: mix(cfg.seed, self.step),
+            eos_ids: Vec::new(),
+            stop_strings: vec![CODE_FENCE_CLOSE.to_string()],
+            row_stop_strings: groups
+                .iter()
+                .map(|&pi| row_stops(&self.problems[pi]))
+                .collect(),
+            share_prefill: cfg.share_prompt,
+        };
+        let program_of = |r: usize, c: &Completion| {
+            rollout_program(
+                &self.problems[groups[r]],
+                &batch.plan_of(r).prefix,
+                &c.text,
+                cfg.fence,
+            )
+        };
         let executor: &dyn Executor = self.parts.executor.as_ref();
         let problems = &self.problems;
         let run = |batch: &[(usize, String)]| -> Result<Vec<ExecReport>> {
@@ -680,39 +866,36 @@ impl Trainer {
         })
     }
 
-    /// Lays out prompt + completion rows (see [`Rollout`]); position `Lp - 1 + j` predicts
-    /// completion token `j`.
+    /// Lays out the rows (see [`Rollout`]): window position `j` predicts completion token `j`.
     fn build_rollout(
         &self,
         completions: &[Completion],
         token_masks: &[Vec<f32>],
-        groups: Vec<usize>,
-        dev: &Device,
+        batch: &Batch,
     ) -> Result<Rollout> {
+        let dev = self.policy.device();
         let rows = completions.len();
-        let lp = completions
-            .iter()
-            .map(|c| c.prompt_ids.len())
-            .max()
-            .unwrap_or(0)
-            .max(1);
         let r_len = completions
             .iter()
             .map(|c| c.token_ids.len())
             .max()
             .unwrap_or(0)
             .max(1);
-        let len = lp + r_len - 1;
         let pad = self.tokenizer.pad_id;
-        let (mut input, mut attn) = (vec![pad; rows * len], vec![0u32; rows * len]);
         let mut targets = vec![pad; rows * r_len];
         let (mut resp, mut fgo) = (vec![0f32; rows * r_len], vec![0f32; rows * r_len]);
+        let mut prompts: Vec<Vec<u32>> = Vec::new();
+        let mut prompt_of = Vec::with_capacity(rows);
         for (r, c) in completions.iter().enumerate() {
-            let first = lp - c.prompt_ids.len();
-            let seq = c.prompt_ids.iter().chain(&c.token_ids).take(len - first);
-            for (k, &id) in seq.enumerate() {
-                input[r * len + first + k] = id;
-                attn[r * len + first + k] = 1;
+            if c.prompt_ids.is_empty() {
+                return Err(PpoError::Config(format!("row {r} has an empty prompt")));
+            }
+            match prompts.iter().rposition(|p| *p == c.prompt_ids) {
+                Some(i) => prompt_of.push(i),
+                None => {
+                    prompts.push(c.prompt_ids.clone());
+                    prompt_of.push(prompts.len() - 1);
+                }
             }
             for (j, (&id, &m)) in c.token_ids.iter().zip(&token_masks[r]).enumerate() {
                 targets[r * r_len + j] = id;
@@ -721,48 +904,53 @@ impl Trainer {
             }
         }
         Ok(Rollout {
-            input: Tensor::from_vec(input, (rows, len), dev)?,
-            attn: Tensor::from_vec(attn, (rows, len), dev)?,
-            start: lp - 1,
+            prompt_of,
+            prompts,
+            completions: completions.iter().map(|c| c.token_ids.clone()).collect(),
+            pad,
             targets: Tensor::from_vec(targets, (rows, r_len), dev)?,
             resp_mask: Tensor::from_vec(resp, (rows, r_len), dev)?,
             fgo_mask: Tensor::from_vec(fgo, (rows, r_len), dev)?,
             rows,
-            groups,
+            groups: batch.groups.clone(),
         })
     }
 
-    /// Log-probs of the taken tokens and values, without gradient, by minibatch.
-    fn score(&self, roll: &Rollout, reference: bool) -> Result<(Tensor, Tensor)> {
-        let model = if reference {
-            &self.reference
-        } else {
-            &self.policy
-        };
-        let (mut lps, mut vals) = (Vec::new(), Vec::new());
-        let mb = self.cfg.minibatch_rows.max(1);
-        let mut start = 0;
-        while start < roll.rows {
-            let n = mb.min(roll.rows - start);
-            let ix = Tensor::arange(start as u32, (start + n) as u32, roll.input.device())?;
-            let h = roll.window_hidden(model, Some(&ix))?.detach();
-            let logits = model.logits(&h)?.detach();
-            lps.push(
-                stepcoder_kernels::token_log_probs(&logits, &roll.targets.narrow(0, start, n)?)?
-                    .detach(),
-            );
-            if !reference {
-                vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
+    /// Phase 4: log-probs of the taken tokens under the policy and the reference, and the
+    /// values, without gradient, a problem's rows at a time (at most `minibatch_rows`).
+    fn score(&self, roll: &Rollout) -> Result<Scores> {
+        let mut chunks: Vec<Vec<usize>> = Vec::new();
+        for r in 0..roll.rows {
+            match chunks.last_mut() {
+                Some(c)
+                    if c.len() < self.cfg.minibatch_rows.max(1)
+                        && (!self.cfg.share_prompt
+                            || roll.prompt_of[c[0]] == roll.prompt_of[r]) =>
+                {
+                    c.push(r)
+                }
+                _ => chunks.push(vec![r]),
             }
-            start += n;
         }
-        let lp = (Tensor::cat(&lps, 0)? * &roll.resp_mask)?;
-        let v = if reference {
-            lp.zeros_like()?
-        } else {
-            (Tensor::cat(&vals, 0)? * &roll.resp_mask)?
-        };
-        Ok((lp, v))
+        let (mut old, mut reference, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+        for chunk in &chunks {
+            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
+            for (model, out) in [(&self.policy, &mut old), (&self.reference, &mut reference)] {
+                let h = roll
+                    .window_hidden(model, chunk, self.cfg.share_prompt, false)?
+                    .detach();
+                let logits = model.logits(&h)?.detach();
+                out.push(stepcoder_kernels::token_log_probs(&logits, &targets)?.detach());
+                if std::ptr::eq(model, &self.policy) {
+                    vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
+                }
+            }
+        }
+        Ok(Scores {
+            old_logp: (Tensor::cat(&old, 0)? * &roll.resp_mask)?,
+            ref_logp: (Tensor::cat(&reference, 0)? * &roll.resp_mask)?,
+            old_values: (Tensor::cat(&vals, 0)? * &roll.resp_mask)?,
+        })
     }
 
     /// Writes a checkpoint folder atomically: `policy/` and `reference/` (Hugging Face
@@ -939,6 +1127,30 @@ fn validate(cfg: &PpoConfig, problems: &[Problem]) -> Result<()> {
     Ok(())
 }
 
+/// The program a rollout runs: the curriculum `prefix`, then the code of `completion` up to
+/// the closing fence or the first of the problem kind's stop sequences
+/// ([`stop_sequences`]): the same cut as sampling, the evaluator
+/// (`stepcoder_eval::program_of`) and the FGO masker (given `stop_sequences` in its span).
+pub fn rollout_program(
+    problem: &Problem,
+    prefix: &str,
+    completion: &str,
+    fence: FenceMode,
+) -> String {
+    Program::extract_until(prefix, completion, fence, stop_sequences(&problem.kind))
+        .text()
+        .to_string()
+}
+
+/// The sampling stop strings of `problem`'s kind (the fence is in every row's list already).
+fn row_stops(problem: &Problem) -> Vec<String> {
+    stop_sequences(&problem.kind)
+        .iter()
+        .filter(|s| **s != CODE_FENCE_CLOSE)
+        .map(|s| s.to_string())
+        .collect()
+}
+
 /// 1 at each row's last position with `mask > 0` (where the outcome reward lands).
 fn last_position_onehot(mask: &Tensor) -> Result<Tensor> {
     let (rows, p) = mask.dims2()?;
@@ -950,4 +1162,111 @@ fn last_position_onehot(mask: &Tensor) -> Result<Tensor> {
         }
     }
     Ok(Tensor::from_vec(out, (rows, p), mask.device())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+    use stepcoder_model::testing::tiny_config;
+
+    /// Three rows of one prompt and one row of another, completions of different lengths.
+    fn rollout(dev: &Device) -> Rollout {
+        let prompts = vec![vec![5, 9, 14, 3, 7, 22], vec![8, 2, 31]];
+        let completions: Vec<Vec<u32>> = vec![
+            vec![40, 41, 42, 43, 44],
+            vec![40, 12],
+            vec![50, 51, 52, 53, 54, 55, 56],
+            vec![60, 61, 62],
+        ];
+        let prompt_of = vec![0, 0, 0, 1];
+        let r_len = 7;
+        let mut targets = vec![0u32; 4 * r_len];
+        let mut resp = vec![0f32; 4 * r_len];
+        for (r, c) in completions.iter().enumerate() {
+            for (j, &id) in c.iter().enumerate() {
+                targets[r * r_len + j] = id;
+                resp[r * r_len + j] = 1.0;
+            }
+        }
+        let resp_mask = Tensor::from_vec(resp, (4, r_len), dev).unwrap();
+        Rollout {
+            prompt_of,
+            prompts,
+            completions,
+            pad: 0,
+            targets: Tensor::from_vec(targets, (4, r_len), dev).unwrap(),
+            fgo_mask: resp_mask.clone(),
+            resp_mask,
+            rows: 4,
+            groups: vec![0, 0, 0, 1],
+        }
+    }
+
+    fn masked_log_probs(model: &CausalLm, roll: &Rollout, rows: &[usize], share: bool) -> Tensor {
+        let dev = model.device();
+        let ix =
+            Tensor::from_vec(rows.iter().map(|&r| r as u32).collect(), rows.len(), dev).unwrap();
+        let h = roll.window_hidden(model, rows, share, true).unwrap();
+        let lp = stepcoder_kernels::token_log_probs(
+            &model.logits(&h).unwrap(),
+            &roll.targets.index_select(&ix, 0).unwrap(),
+        )
+        .unwrap();
+        (lp * roll.resp_mask.index_select(&ix, 0).unwrap()).unwrap()
+    }
+
+    /// Computing a shared prompt once gives the log-probs of running every row on its own
+    /// padded copy of the prompt, and the same gradients through the prompt (the training
+    /// forward keeps the graph through the shared keys and values).
+    #[test]
+    fn shared_prompt_scoring_and_gradients_match_per_row_prompts() {
+        let dev = Device::Cpu;
+        let model = CausalLm::random(tiny_config(), DType::F32, &dev, 3)
+            .unwrap()
+            .trainable_copy()
+            .unwrap();
+        let roll = rollout(&dev);
+        for rows in [vec![0, 1, 2, 3], vec![2, 0, 3], vec![3, 1]] {
+            let shared = masked_log_probs(&model, &roll, &rows, true);
+            let own = masked_log_probs(&model, &roll, &rows, false);
+            let diff = (&shared - &own)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(diff < 1e-5, "rows {rows:?}: log-probs differ by {diff}");
+            let total = shared.sum_all().unwrap().to_scalar::<f32>().unwrap();
+            assert!(total < 0.0, "the completions carry log-probs");
+            let (gs, go) = (
+                shared.sum_all().unwrap().backward().unwrap(),
+                own.sum_all().unwrap().backward().unwrap(),
+            );
+            for var in model.varmap().all_vars() {
+                let (a, b) = (gs.get(&var).unwrap(), go.get(&var).unwrap());
+                let scale = b
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
+                let d = (a - b)
+                    .unwrap()
+                    .abs()
+                    .unwrap()
+                    .max_all()
+                    .unwrap()
+                    .to_scalar::<f32>()
+                    .unwrap();
+                assert!(
+                    d <= 1e-4 * scale.max(1.0),
+                    "gradient differs by {d} (scale {scale})"
+                );
+            }
+        }
+    }
 }
