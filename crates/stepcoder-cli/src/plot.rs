@@ -45,16 +45,18 @@ fn panel(
         .map_err(|e| err(&e))?;
     for (name, color, points) in series {
         let color = *color;
-        chart
+        let drawn = chart
             .draw_series(LineSeries::new(
                 points.iter().copied(),
                 color.stroke_width(2),
             ))
-            .map_err(|e| err(&e))?
-            .label(*name)
-            .legend(move |(x, y)| {
+            .map_err(|e| err(&e))?;
+        // An unnamed series (the upper edge of an interval) gets no legend entry.
+        if !name.is_empty() {
+            drawn.label(*name).legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
             });
+        }
     }
     if series.len() > 1 {
         chart
@@ -154,6 +156,49 @@ pub fn plot_metrics(metrics: &[StepMetrics], png: &Path) -> anyhow::Result<()> {
                 BLACK,
                 pts(&at_stage_0),
             ),
+        ],
+    )?;
+    root.present()
+        .with_context(|| format!("writing {}", png.display()))?;
+    Ok(())
+}
+
+/// The learning curve: held-out pass@1 after each evaluated PPO step, with its 95% interval
+/// as dashed lines, into `png`.
+pub fn plot_curve(points: &[crate::run::CurvePoint], png: &Path) -> anyhow::Result<()> {
+    ensure_font();
+    let root = BitMapBackend::new(png, (800, 500)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+    let x_max = points.last().map_or(1.0, |p| p.step as f64);
+    let y_max = points
+        .iter()
+        .map(|p| p.pass1.hi)
+        .fold(0.1f64, f64::max)
+        .min(1.0)
+        + 0.05;
+    let series = |f: fn(&crate::run::CurvePoint) -> f64| -> Vec<(f64, f64)> {
+        points.iter().map(|p| (p.step as f64, f(p))).collect()
+    };
+    let title = match points.first() {
+        Some(p) => format!(
+            "held-out pass@1 ({} problems x {} samples), 95% interval",
+            p.problems, p.samples_per_problem
+        ),
+        None => "held-out pass@1".into(),
+    };
+    panel(
+        &root,
+        &title,
+        0.0..y_max,
+        x_max,
+        &[
+            ("pass@1", BLUE, series(|p| p.pass1.estimate)),
+            (
+                "95% interval",
+                RGBColor(150, 170, 230),
+                series(|p| p.pass1.lo),
+            ),
+            ("", RGBColor(150, 170, 230), series(|p| p.pass1.hi)),
         ],
     )?;
     root.present()

@@ -13,7 +13,9 @@ pub struct TrainArgs {
     /// A TOML config (see --print-config); its keys override the preset's.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Starting point: default, quick (about 15 minutes on 2 cores), paper.
+    /// Starting point: default; quick (a smoke run: 3 PPO steps, minutes on 2 cores); laptop
+    /// (base -> SFT -> PPO with evaluations and a learning curve, under an hour on 2 cores);
+    /// paper (the paper's PPO settings).
     #[arg(long, default_value = "default")]
     pub preset: String,
     /// Continue the run in this output directory from its newest checkpoint (its saved

@@ -200,6 +200,59 @@ impl SandboxSection {
     }
 }
 
+/// The `[executor]` section: where generated programs run. No endpoints (the default): in
+/// this process. Endpoints: on `stepcoder serve` instances, spread over them with retries
+/// (stepcoder-serve's `RemoteExecutor`); the `[sandbox]` limits travel with every program,
+/// so the rewards are those of a local run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecutorSection {
+    /// Base URLs of `stepcoder serve` instances (`http://10.0.0.5:8080`), or one load balancer.
+    pub endpoints: Vec<String>,
+    /// Tries per program over all endpoints (503, 504 and connection errors are retried).
+    pub max_attempts: u32,
+    /// Programs in flight at once.
+    pub concurrency: usize,
+    /// Longest wait for one answer, in seconds.
+    pub request_timeout_s: u64,
+}
+
+impl Default for ExecutorSection {
+    fn default() -> Self {
+        let r = stepcoder_serve::RemoteConfig::default();
+        ExecutorSection {
+            endpoints: Vec::new(),
+            max_attempts: r.max_attempts,
+            concurrency: r.concurrency,
+            request_timeout_s: r.request_timeout_ms / 1000,
+        }
+    }
+}
+
+impl ExecutorSection {
+    /// The in-process sandbox, or a remote executor over `endpoints`, with `sandbox`'s limits.
+    pub fn build(
+        &self,
+        sandbox: &SandboxSection,
+    ) -> anyhow::Result<std::sync::Arc<dyn stepcoder_core::Executor>> {
+        let limits = sandbox.build();
+        if self.endpoints.is_empty() {
+            let local = stepcoder_sandbox::Sandbox::new(limits).context("starting the sandbox")?;
+            return Ok(std::sync::Arc::new(local));
+        }
+        let remote = stepcoder_serve::RemoteExecutor::new(stepcoder_serve::RemoteConfig {
+            endpoints: self.endpoints.clone(),
+            max_attempts: self.max_attempts,
+            concurrency: self.concurrency,
+            request_timeout_ms: self.request_timeout_s.saturating_mul(1000),
+            limits: Some(stepcoder_serve::Limits::from_sandbox_config(&limits)),
+            ..stepcoder_serve::RemoteConfig::default()
+        })
+        .context("[executor]")?;
+        Ok(std::sync::Arc::new(remote))
+    }
+}
+
 /// The `[eval]` section. The sampling keys mirror [`EvalConfig`] field by field instead of
 /// `#[serde(flatten)]`-ing it, because serde cannot combine `flatten` with
 /// `deny_unknown_fields`, and a misspelt key must stay an error; [`EvalSection::sampling`]
@@ -212,6 +265,9 @@ pub struct EvalSection {
     pub after: bool,
     /// Evaluate at most this many held-out problems (0 = all).
     pub limit: usize,
+    /// Also evaluate every N PPO steps (0 = never): the learning curve, held-out pass@1
+    /// with its 95% interval, in `curve.jsonl` and `curve.png`.
+    pub every: u64,
     /// Samples per problem and the k of each pass@k (k <= samples).
     pub samples: usize,
     pub ks: Vec<usize>,
@@ -230,6 +286,7 @@ impl Default for EvalSection {
             before: true,
             after: true,
             limit: 0,
+            every: 0,
             samples: e.samples,
             ks: e.ks,
             temperature: e.temperature,
@@ -265,14 +322,18 @@ pub struct TrainConfig {
     pub curriculum: CurriculumSection,
     pub mask: MaskSection,
     pub sandbox: SandboxSection,
+    pub executor: ExecutorSection,
     pub eval: EvalSection,
     pub ppo: PpoConfig,
-    /// Used by `stepcoder sft` only.
+    /// `stepcoder sft`, and the warm start of `stepcoder train` (`sft.warm_start`).
     pub sft: crate::run::sft::SftSection,
 }
 
-/// Named starting points. `quick` is sized for a fresh 2-core machine (about 15 minutes
-/// is the aim: 3 steps of 2 problems x 4 rollouts of up to 128 tokens, 8 held-out problems).
+/// Named starting points. `quick` is a smoke run for a fresh 2-core machine (3 PPO steps of
+/// 2 problems x 4 rollouts of up to 128 tokens, 8 held-out problems, greedy). `laptop` is the
+/// paper's pipeline sized for 2 cores within an hour: base evaluation, SFT on the training
+/// split, PPO (CCCS + FGO) with a held-out evaluation every 6 steps, and the paired
+/// comparisons of base, SFT and final model on all held-out problems.
 pub const PRESETS: &[(&str, &str)] = &[
     ("default", ""),
     (
@@ -296,6 +357,34 @@ max_new_tokens = 128
 minibatch_rows = 4
 [sft]
 epochs = 1
+"#,
+    ),
+    (
+        "laptop",
+        r#"
+[run]
+output_dir = "runs/laptop"
+steps = 12
+checkpoint_every = 4
+[eval]
+samples = 2
+ks = [1]
+temperature = 0.2
+top_p = 0.95
+max_new_tokens = 192
+batch_size = 16
+every = 6
+[sft]
+warm_start = true
+epochs = 2
+lr = 5e-5
+[ppo]
+problems_per_step = 2
+samples_per_problem = 4
+max_new_tokens = 192
+minibatch_rows = 4
+[ppo.policy_lr]
+peak_lr = 2e-6
 "#,
     ),
     (
@@ -422,8 +511,9 @@ fn section_comment(section: &str) -> Option<&'static str> {
         "curriculum" => "CCCS. type = \"step\" (paper Algorithm 1: alpha = moving-average weight, rho_t = advance\nthreshold), \"staged\" (global level n/2, n/4, none), or \"none\" (plain RL).",
         "mask" => "FGO. type = \"coverage\" (unexecuted code gets no policy gradient) or \"full\" (vanilla PPO).",
         "sandbox" => "Limits for running generated programs in the WebAssembly sandbox.",
+        "executor" => "Where programs run: endpoints = [] runs them in this process; endpoints =\n[\"http://host:8080\", ...] sends them to `stepcoder serve` instances (with the [sandbox] limits).",
         "eval" => "Evaluation before/after training: pass@k at the given temperature (paper: 0.2).",
-        "sft" => "Supervised warm start on canonical solutions (`stepcoder sft` only); paper: lr 2e-5,\n3 epochs, warm-up 0.3 epoch, linear decay.",
+        "sft" => "Supervised warm start on canonical solutions: `stepcoder sft`, and `stepcoder train` before PPO\nwhen warm_start = true (the paper's pipeline); paper: lr 2e-5, 3 epochs, warm-up 0.3 epoch,\nlinear decay.",
         "ppo" => "PPO (stepcoder-ppo's PpoConfig): rollouts per step, sampling, epochs, minibatches,\nlearning rates and schedules, loss clipping, KL control, reward normalization, advantages.",
         _ => return None,
     })
@@ -450,6 +540,10 @@ mod tests {
         }
         let quick = TrainConfig::resolve("quick", None).unwrap();
         assert_eq!(quick.run.steps, 3);
+        let laptop = TrainConfig::resolve("laptop", None).unwrap();
+        assert!(laptop.sft.warm_start && laptop.eval.every > 0);
+        assert_eq!(laptop.ppo.policy_lr.peak_lr, 2e-6);
+        assert_eq!(laptop.ppo.policy_lr.decay, stepcoder_ppo::Decay::Constant);
         assert_eq!(quick.ppo.samples_per_problem, 4);
         assert!(TrainConfig::resolve("nope", None).is_err());
     }
@@ -481,5 +575,29 @@ mod tests {
             TrainConfig::resolve("default", Some(&path)).unwrap_err()
         );
         assert!(err.contains("alpha"), "{err}");
+    }
+
+    #[test]
+    fn executor_endpoints_select_the_remote_executor() {
+        assert!(TrainConfig::default().executor.endpoints.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[executor]\nendpoints = [\"http://127.0.0.1:1\", \"http://127.0.0.1:2\"]\nmax_attempts = 3\n",
+        )
+        .unwrap();
+        let cfg = TrainConfig::resolve("quick", Some(&path)).unwrap();
+        assert_eq!(cfg.executor.endpoints.len(), 2);
+        assert_eq!(cfg.executor.max_attempts, 3);
+        // Building it connects to nothing; a bad URL is named.
+        cfg.executor.build(&cfg.sandbox).unwrap();
+        let mut bad = cfg.executor.clone();
+        bad.endpoints = vec!["127.0.0.1:8080".into()];
+        let err = format!("{:#}", bad.build(&cfg.sandbox).err().unwrap());
+        assert!(
+            err.contains("[executor]") && err.contains("127.0.0.1:8080"),
+            "{err}"
+        );
     }
 }

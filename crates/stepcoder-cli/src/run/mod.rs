@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use stepcoder_core::{CurriculumSchedule, Problem, StepCoderReward, TokenMasker};
+use serde::{Deserialize, Serialize};
+use stepcoder_core::{CurriculumSchedule, Executor, Problem, StepCoderReward, TokenMasker};
 use stepcoder_curriculum::{NoCurriculum, StagedConfig, StagedSchedule, StepConfig, StepSchedule};
-use stepcoder_eval::{evaluate, EvalReport};
+use stepcoder_eval::{evaluate, EvalReport, Interval, PairedDifference};
 use stepcoder_fgo::{CoverageMask, FullMask};
 use stepcoder_model::{CausalLm, LoadOptions, ModelTokenizer};
-use stepcoder_ppo::{Components, Trainer};
-use stepcoder_sandbox::Sandbox;
+use stepcoder_ppo::{Components, JsonLines, Trainer};
 
 use crate::cmd::common::load_problems;
 use config::{CurriculumSection, MaskSection, TrainConfig};
@@ -42,6 +42,21 @@ impl RunDir {
     }
     pub fn eval(&self, when: &str) -> PathBuf {
         self.0.join(format!("eval_{when}.json"))
+    }
+    /// The learning curve: one [`CurvePoint`] per held-out evaluation during PPO.
+    pub fn curve(&self) -> PathBuf {
+        self.0.join("curve.jsonl")
+    }
+    pub fn curve_plot(&self) -> PathBuf {
+        self.0.join("curve.png")
+    }
+    /// The SFT model of a warm-started run (Hugging Face layout).
+    pub fn sft_model(&self) -> PathBuf {
+        self.0.join("sft_model")
+    }
+    /// Pass@1 of base, SFT and final models with their paired differences ([`Summary`]).
+    pub fn summary(&self) -> PathBuf {
+        self.0.join("summary.json")
     }
 
     /// Refuses a directory that holds another run unless `overwrite`; creates it.
@@ -133,7 +148,7 @@ pub fn split_problems(cfg: &TrainConfig) -> anyhow::Result<(Vec<Problem>, Vec<Pr
 /// The curriculum, mask, executor and reward the config asks for.
 pub fn components(
     cfg: &TrainConfig,
-    sandbox: Arc<Sandbox>,
+    executor: Arc<dyn Executor>,
     train: &[Problem],
 ) -> anyhow::Result<Components> {
     let curriculum: Box<dyn CurriculumSchedule> = match cfg.curriculum {
@@ -158,7 +173,7 @@ pub fn components(
         MaskSection::Full => Box::new(FullMask),
     };
     Ok(Components {
-        executor: sandbox,
+        executor,
         reward: Box::new(StepCoderReward::default()),
         curriculum,
         masker,
@@ -171,7 +186,7 @@ pub fn evaluate_to(
     cfg: &TrainConfig,
     model: &CausalLm,
     tokenizer: &ModelTokenizer,
-    sandbox: &Sandbox,
+    executor: &dyn Executor,
     problems: &[Problem],
     out: &Path,
 ) -> anyhow::Result<EvalReport> {
@@ -188,18 +203,24 @@ pub fn evaluate_to(
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message(format!("eval {label}"));
-    let report = evaluate(model, tokenizer, sandbox, &problems[..n], &sampling, |p| {
+    let started = std::time::Instant::now();
+    let report = evaluate(model, tokenizer, executor, &problems[..n], &sampling, |p| {
         bar.set_position(p.executed as u64)
     })?;
     bar.finish_and_clear();
+    eprintln!(
+        "eval {label}: {n} problems x {} samples in {:.0} s",
+        sampling.samples,
+        started.elapsed().as_secs_f64()
+    );
     std::fs::write(out, serde_json::to_string_pretty(&report)?)
         .with_context(|| format!("writing {}", out.display()))?;
     Ok(report)
 }
 
-/// Drops the samples of steps from `step` on (they are redone after a resume), and a line
-/// cut short by a crash.
-fn keep_samples_before(path: &Path, step: u64) -> anyhow::Result<()> {
+/// Drops the lines of a JSON-lines log whose `key` is `step` or more (they are redone after a
+/// resume), and a line cut short by a crash.
+fn keep_lines_before(path: &Path, key: &str, step: u64) -> anyhow::Result<()> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(());
     };
@@ -207,7 +228,7 @@ fn keep_samples_before(path: &Path, step: u64) -> anyhow::Result<()> {
     for line in text.lines() {
         let step_of = serde_json::from_str::<serde_json::Value>(line)
             .ok()
-            .and_then(|v| v.get("step")?.as_u64());
+            .and_then(|v| v.get(key)?.as_u64());
         if step_of.is_some_and(|s| s < step) {
             kept.push_str(line);
             kept.push('\n');
@@ -216,9 +237,12 @@ fn keep_samples_before(path: &Path, step: u64) -> anyhow::Result<()> {
     std::fs::write(path, kept).with_context(|| format!("rewriting {}", path.display()))
 }
 
-/// `stepcoder train`: a whole run, fresh or resumed.
+/// `stepcoder train`: a whole run, fresh or resumed: evaluate the base model, SFT when
+/// `sft.warm_start` (then evaluate the SFT model), PPO with a held-out evaluation every
+/// `eval.every` steps, the final evaluation, and the paired comparisons of all of them.
 /// Returns the evaluation after training (when `eval.after` is set).
 pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Option<EvalReport>> {
+    let started = std::time::Instant::now();
     let (train_set, eval_set) = split_problems(&cfg)?;
     eprintln!(
         "training on {} problems, evaluating on {} held-out problems; output in {}",
@@ -226,22 +250,35 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
         eval_set.len(),
         dir.0.display()
     );
-    let sandbox = Arc::new(Sandbox::new(cfg.sandbox.build()).context("starting the sandbox")?);
-    let parts = components(&cfg, sandbox.clone(), &train_set)?;
-    let mut before: Option<EvalReport> = None;
+    // In this process, or on `stepcoder serve` endpoints (`[executor]`).
+    let executor = cfg.executor.build(&cfg.sandbox)?;
+    let parts = components(&cfg, executor.clone(), &train_set)?;
+    let evaluating = !eval_set.is_empty();
+    let eval = |label: &str, model: &CausalLm, tokenizer: &ModelTokenizer, path: &Path| {
+        evaluate_to(
+            label,
+            &cfg,
+            model,
+            tokenizer,
+            executor.as_ref(),
+            &eval_set,
+            path,
+        )
+    };
     let mut trainer = match resume.then(|| dir.latest_checkpoint()).flatten() {
         Some(ckpt) => {
             eprintln!("resuming from {}", ckpt.display());
             let t = Trainer::resume(&ckpt, &candle_core::Device::Cpu, train_set, parts)
                 .with_context(|| format!("resuming from {}", ckpt.display()))?;
-            // Steps after the checkpoint are redone: keep the log consistent with them.
+            // Steps after the checkpoint are redone: keep the logs consistent with them.
             let mut text = String::new();
             for m in t.history() {
                 text.push_str(&serde_json::to_string(m)?);
                 text.push('\n');
             }
             std::fs::write(dir.metrics(), text)?;
-            keep_samples_before(&dir.samples(), t.step_count())?;
+            keep_lines_before(&dir.samples(), "step", t.step_count())?;
+            keep_lines_before(&dir.curve(), "step", t.step_count() + 1)?;
             t
         }
         None => {
@@ -254,18 +291,61 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
             let loaded = stepcoder_model::load(Some(&cfg.model.path), &LoadOptions::default())
                 .with_context(|| format!("loading model `{}`", cfg.model.path))?;
             eprintln!("model: {}", loaded.source.display());
-            if cfg.eval.before && !eval_set.is_empty() {
-                let report = evaluate_to(
-                    "before",
-                    &cfg,
+            let _ = std::fs::remove_file(dir.curve());
+            let mut start = None;
+            if cfg.eval.before && evaluating {
+                let report = eval(
+                    "base",
                     &loaded.model,
                     &loaded.tokenizer,
-                    &sandbox,
-                    &eval_set,
                     &dir.eval("before"),
                 )?;
-                eprintln!("before training:\n{}", report.table());
-                before = Some(report);
+                eprintln!("base model:\n{}", report.table());
+                start = Some(report);
+            }
+            if cfg.sft.warm_start {
+                let path = dir.0.join("sft_metrics.jsonl");
+                let mut log = std::fs::File::create(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                eprintln!(
+                    "SFT warm start on the {} training problems",
+                    train_set.len()
+                );
+                let started = std::time::Instant::now();
+                let history = sft::train_sft(
+                    &cfg.sft,
+                    &loaded.model,
+                    &loaded.tokenizer,
+                    &train_set,
+                    &mut log,
+                )?;
+                if let (Some(first), Some(last)) = (history.first(), history.last()) {
+                    eprintln!(
+                        "SFT loss {:.3} -> {:.3} over {} updates in {:.0} s",
+                        first.loss,
+                        last.loss,
+                        history.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                stepcoder_model::save_hf_dir(
+                    &dir.sft_model(),
+                    &loaded.model,
+                    Some(&loaded.tokenizer),
+                    Some(&loaded.generation),
+                    candle_core::DType::F32,
+                )
+                .with_context(|| {
+                    format!("saving the SFT model to {}", dir.sft_model().display())
+                })?;
+                if evaluating {
+                    let report = eval("sft", &loaded.model, &loaded.tokenizer, &dir.eval("sft"))?;
+                    eprintln!("SFT model:\n{}", report.table());
+                    start = Some(report);
+                }
+            }
+            if let (Some(report), true) = (&start, cfg.eval.every > 0) {
+                append_curve(&dir, 0, report)?;
             }
             let _ = std::fs::remove_file(dir.metrics());
             let _ = std::fs::remove_file(dir.samples());
@@ -305,6 +385,19 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
         if let Err(e) = crate::plot::plot_metrics(trainer.history(), &dir.plot()) {
             tracing::warn!("plot not updated: {e:#}");
         }
+        let every = cfg.eval.every;
+        if evaluating && every > 0 && done % every == 0 && done < cfg.run.steps {
+            let path = dir.0.join(format!("eval_step_{done:06}.json"));
+            let report = bar.suspend(|| {
+                eval(
+                    &format!("step {done}"),
+                    trainer.policy(),
+                    trainer.tokenizer(),
+                    &path,
+                )
+            })?;
+            append_curve(&dir, done, &report)?;
+        }
         let every = cfg.run.checkpoint_every;
         if (every > 0 && done % every == 0) || done == cfg.run.steps {
             let ckpt = dir.checkpoint_for(done);
@@ -316,32 +409,113 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
     }
     bar.finish();
     let mut after_report = None;
-    if cfg.eval.after && !eval_set.is_empty() {
-        let after = evaluate_to(
+    if cfg.eval.after && evaluating {
+        let after = eval(
             "after",
-            &cfg,
             trainer.policy(),
             trainer.tokenizer(),
-            &sandbox,
-            &eval_set,
             &dir.eval("after"),
         )?;
         eprintln!("after training:\n{}", after.table());
-        if let Some(before) = before.or_else(|| read_report(&dir.eval("before")).ok()) {
-            for (k, v) in &after.pass_at_k {
-                let b = before.pass_at_k.get(k).copied().unwrap_or(0.0);
-                eprintln!("{k}: {:.1}% -> {:.1}%", 100.0 * b, 100.0 * v);
-            }
+        if cfg.eval.every > 0 {
+            append_curve(&dir, trainer.step_count(), &after)?;
         }
         after_report = Some(after);
     }
+    let summary = Summary::from_dir(&dir)?;
+    if !summary.models.is_empty() {
+        eprintln!("{}", summary.table());
+        std::fs::write(dir.summary(), serde_json::to_string_pretty(&summary)?)
+            .with_context(|| format!("writing {}", dir.summary().display()))?;
+    }
     eprintln!(
-        "done: metrics {}, plot {}, checkpoints {}",
+        "done in {:.1} min: metrics {}, plot {}, checkpoints {}",
+        started.elapsed().as_secs_f64() / 60.0,
         dir.metrics().display(),
         dir.plot().display(),
         dir.checkpoints().display()
     );
     Ok(after_report)
+}
+
+/// One point of the learning curve: held-out pass@1 after `step` PPO steps (0: the model PPO
+/// starts from).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub step: u64,
+    pub problems: usize,
+    pub samples_per_problem: usize,
+    pub pass1: Interval,
+}
+
+fn append_curve(dir: &RunDir, step: u64, report: &EvalReport) -> anyhow::Result<()> {
+    let point = CurvePoint {
+        step,
+        problems: report.problems,
+        samples_per_problem: report.samples_per_problem,
+        pass1: report.pass1_interval(),
+    };
+    let mut log = JsonLines::<CurvePoint>::append(&dir.curve())?;
+    log.write(&point)?;
+    let points = JsonLines::<CurvePoint>::read(&dir.curve())?;
+    if let Err(e) = crate::plot::plot_curve(&points, &dir.curve_plot()) {
+        tracing::warn!("curve plot not updated: {e:#}");
+    }
+    Ok(())
+}
+
+/// Held-out pass@1 of each model of a run (base, SFT, final) and the paired changes between
+/// them: what `stepcoder train` prints at the end and writes to `summary.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    /// `(label, pass@1 with interval)`, in pipeline order.
+    pub models: Vec<(String, Interval)>,
+    /// `(label, paired difference)`: "sft vs base", "final vs sft", "final vs base".
+    pub changes: Vec<(String, PairedDifference)>,
+}
+
+impl Summary {
+    /// Reads the run's `eval_before.json` (base), `eval_sft.json` and `eval_after.json`.
+    pub fn from_dir(dir: &RunDir) -> anyhow::Result<Summary> {
+        let mut reports = Vec::new();
+        for (label, file) in [("base", "before"), ("sft", "sft"), ("final", "after")] {
+            let path = dir.eval(file);
+            if path.exists() {
+                reports.push((label, read_report(&path)?));
+            }
+        }
+        let models = reports
+            .iter()
+            .map(|(l, r)| (l.to_string(), r.pass1_interval()))
+            .collect();
+        let mut changes = Vec::new();
+        for i in 0..reports.len() {
+            for j in i + 1..reports.len() {
+                let (from, to) = (&reports[i], &reports[j]);
+                let d = stepcoder_eval::paired_difference(&from.1, &to.1)
+                    .with_context(|| format!("comparing {} with {}", to.0, from.0))?;
+                changes.push((format!("{} vs {}", to.0, from.0), d));
+            }
+        }
+        Ok(Summary { models, changes })
+    }
+
+    /// The summary in words: one line per model and per change.
+    pub fn table(&self) -> String {
+        let mut out = String::from("held-out pass@1:\n");
+        for (label, i) in &self.models {
+            out.push_str(&format!("  {label:<6} {i}\n"));
+        }
+        for (label, d) in &self.changes {
+            let verdict = if d.significant() {
+                "significant"
+            } else {
+                "within the interval"
+            };
+            out.push_str(&format!("  {label:<14} {d} [{verdict}]\n"));
+        }
+        out
+    }
 }
 
 /// An evaluation report written by [`evaluate_to`].

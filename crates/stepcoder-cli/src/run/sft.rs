@@ -24,6 +24,10 @@ use stepcoder_ppo::{clip_grad_norm, AdamW, AdamWConfig, Decay, Gradients, LrSche
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SftSection {
+    /// `stepcoder train` runs SFT on the training split before PPO (the paper's pipeline):
+    /// the initial policy and the KL reference are then the SFT model, saved to
+    /// `OUTPUT_DIR/sft_model` and evaluated on the held-out problems as `eval_sft.json`.
+    pub warm_start: bool,
     pub epochs: usize,
     pub lr: f64,
     /// Warm-up length as a fraction of one epoch.
@@ -40,6 +44,7 @@ pub struct SftSection {
 impl Default for SftSection {
     fn default() -> Self {
         SftSection {
+            warm_start: false,
             epochs: 3,
             lr: 2e-5,
             warmup_epochs: 0.3,
