@@ -932,19 +932,22 @@ impl Trainer {
                 _ => chunks.push(vec![r]),
             }
         }
+        // Detached hidden states of the window and the log-probs of the taken tokens.
+        let window = |model: &CausalLm, chunk: &[usize]| -> Result<(Tensor, Tensor)> {
+            let h = roll
+                .window_hidden(model, chunk, self.cfg.share_prompt, false)?
+                .detach();
+            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
+            let logits = model.logits(&h)?.detach();
+            let lp = stepcoder_kernels::token_log_probs(&logits, &targets)?.detach();
+            Ok((h, lp))
+        };
         let (mut old, mut reference, mut vals) = (Vec::new(), Vec::new(), Vec::new());
         for chunk in &chunks {
-            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
-            for (model, out) in [(&self.policy, &mut old), (&self.reference, &mut reference)] {
-                let h = roll
-                    .window_hidden(model, chunk, self.cfg.share_prompt, false)?
-                    .detach();
-                let logits = model.logits(&h)?.detach();
-                out.push(stepcoder_kernels::token_log_probs(&logits, &targets)?.detach());
-                if std::ptr::eq(model, &self.policy) {
-                    vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
-                }
-            }
+            let (h, lp) = window(&self.policy, chunk)?;
+            old.push(lp);
+            vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
+            reference.push(window(&self.reference, chunk)?.1);
         }
         Ok(Scores {
             old_logp: (Tensor::cat(&old, 0)? * &roll.resp_mask)?,
@@ -1203,6 +1206,15 @@ mod tests {
         }
     }
 
+    fn max_abs(t: &Tensor) -> f32 {
+        t.abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
     fn masked_log_probs(model: &CausalLm, roll: &Rollout, rows: &[usize], share: bool) -> Tensor {
         let dev = model.device();
         let ix =
@@ -1230,14 +1242,7 @@ mod tests {
         for rows in [vec![0, 1, 2, 3], vec![2, 0, 3], vec![3, 1]] {
             let shared = masked_log_probs(&model, &roll, &rows, true);
             let own = masked_log_probs(&model, &roll, &rows, false);
-            let diff = (&shared - &own)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = max_abs(&(&shared - &own).unwrap());
             assert!(diff < 1e-5, "rows {rows:?}: log-probs differ by {diff}");
             let total = shared.sum_all().unwrap().to_scalar::<f32>().unwrap();
             assert!(total < 0.0, "the completions carry log-probs");
@@ -1247,21 +1252,7 @@ mod tests {
             );
             for var in model.varmap().all_vars() {
                 let (a, b) = (gs.get(&var).unwrap(), go.get(&var).unwrap());
-                let scale = b
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap();
-                let d = (a - b)
-                    .unwrap()
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap();
+                let (scale, d) = (max_abs(b), max_abs(&(a - b).unwrap()));
                 assert!(
                     d <= 1e-4 * scale.max(1.0),
                     "gradient differs by {d} (scale {scale})"

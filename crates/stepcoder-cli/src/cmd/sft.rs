@@ -8,7 +8,7 @@ use stepcoder_model::LoadOptions;
 use stepcoder_sandbox::Sandbox;
 
 use crate::run::config::TrainConfig;
-use crate::run::sft::train_sft;
+use crate::run::sft::run_sft_stage;
 use crate::run::{evaluate_to, split_problems, RunDir};
 
 #[derive(Debug, Args)]
@@ -60,27 +60,12 @@ pub fn run(args: SftArgs) -> anyhow::Result<()> {
         Ok(())
     };
     run_eval("before", cfg.eval.before)?;
-    let metrics_path = dir.0.join("sft_metrics.jsonl");
-    let mut log = std::fs::File::create(&metrics_path)
-        .with_context(|| format!("creating {}", metrics_path.display()))?;
-    let history = train_sft(&cfg.sft, &loaded.model, &loaded.tokenizer, &train, &mut log)?;
-    let out = dir.0.join("model");
-    stepcoder_model::save_hf_dir(
-        &out,
-        &loaded.model,
-        Some(&loaded.tokenizer),
-        Some(&loaded.generation),
-        candle_core::DType::F32,
-    )
-    .with_context(|| format!("saving the model to {}", out.display()))?;
-    if let (Some(first), Some(last)) = (history.first(), history.last()) {
-        eprintln!(
-            "SFT loss {:.3} -> {:.3} over {} updates; model saved to {}",
-            first.loss,
-            last.loss,
-            history.len(),
-            out.display()
-        );
-    }
+    run_sft_stage(
+        &cfg.sft,
+        &loaded,
+        &train,
+        &dir.0.join("sft_metrics.jsonl"),
+        &dir.0.join("model"),
+    )?;
     run_eval("after", cfg.eval.after)
 }

@@ -304,40 +304,13 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
                 start = Some(report);
             }
             if cfg.sft.warm_start {
-                let path = dir.0.join("sft_metrics.jsonl");
-                let mut log = std::fs::File::create(&path)
-                    .with_context(|| format!("creating {}", path.display()))?;
-                eprintln!(
-                    "SFT warm start on the {} training problems",
-                    train_set.len()
-                );
-                let started = std::time::Instant::now();
-                let history = sft::train_sft(
+                sft::run_sft_stage(
                     &cfg.sft,
-                    &loaded.model,
-                    &loaded.tokenizer,
+                    &loaded,
                     &train_set,
-                    &mut log,
-                )?;
-                if let (Some(first), Some(last)) = (history.first(), history.last()) {
-                    eprintln!(
-                        "SFT loss {:.3} -> {:.3} over {} updates in {:.0} s",
-                        first.loss,
-                        last.loss,
-                        history.len(),
-                        started.elapsed().as_secs_f64()
-                    );
-                }
-                stepcoder_model::save_hf_dir(
+                    &dir.0.join("sft_metrics.jsonl"),
                     &dir.sft_model(),
-                    &loaded.model,
-                    Some(&loaded.tokenizer),
-                    Some(&loaded.generation),
-                    candle_core::DType::F32,
-                )
-                .with_context(|| {
-                    format!("saving the SFT model to {}", dir.sft_model().display())
-                })?;
+                )?;
                 if evaluating {
                     let report = eval("sft", &loaded.model, &loaded.tokenizer, &dir.eval("sft"))?;
                     eprintln!("SFT model:\n{}", report.table());

@@ -212,3 +212,39 @@ pub fn train_sft(
     bar.finish();
     Ok(history)
 }
+
+/// The SFT stage of `stepcoder sft` and of `stepcoder train` with `sft.warm_start`: trains
+/// `loaded.model` in place on `problems`, logs each update to `metrics`, saves the model
+/// (Hugging Face layout, f32) to `out`, and prints the loss change and the time taken.
+pub fn run_sft_stage(
+    cfg: &SftSection,
+    loaded: &stepcoder_model::LoadedModel,
+    problems: &[Problem],
+    metrics: &std::path::Path,
+    out: &std::path::Path,
+) -> anyhow::Result<Vec<SftMetrics>> {
+    let mut log = std::fs::File::create(metrics)
+        .with_context(|| format!("creating {}", metrics.display()))?;
+    eprintln!("SFT on {} training problems", problems.len());
+    let started = Instant::now();
+    let history = train_sft(cfg, &loaded.model, &loaded.tokenizer, problems, &mut log)?;
+    stepcoder_model::save_hf_dir(
+        out,
+        &loaded.model,
+        Some(&loaded.tokenizer),
+        Some(&loaded.generation),
+        DType::F32,
+    )
+    .with_context(|| format!("saving the SFT model to {}", out.display()))?;
+    if let (Some(first), Some(last)) = (history.first(), history.last()) {
+        eprintln!(
+            "SFT loss {:.3} -> {:.3} over {} updates in {:.0} s; model saved to {}",
+            first.loss,
+            last.loss,
+            history.len(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+    }
+    Ok(history)
+}
