@@ -33,6 +33,13 @@ pub enum EvalError {
     DuplicateProblem { id: String, report: &'static str },
     #[error("no problems to compare")]
     NoProblems,
+    /// Reports pooled over seeds must hold the same problems.
+    #[error("problem `{id}` is in report {present} but not in report {missing} of the pool; pool evaluations of the same problems")]
+    PoolMismatch {
+        id: String,
+        present: usize,
+        missing: usize,
+    },
 }
 
 /// How to sample for evaluation. Defaults follow the paper: T = 0.2, top-p = 0.95, pass@1.

@@ -8,6 +8,7 @@ use stepcoder_core::{Difficulty, OutcomeClass};
 use stepcoder_data::pass_at_k;
 
 use crate::stats::Interval;
+use crate::EvalError;
 
 /// The samples of one problem and how each ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +150,56 @@ impl EvalReport {
         report
     }
 
+    /// Several evaluations of the same problems (e.g. one per training seed) as one report:
+    /// each problem's samples are the samples of all reports, in report order. With the same
+    /// samples per report, its pass@1 is the mean over reports, and its bootstrap interval
+    /// over problems covers both the problem draw and the spread between reports. The pass@k
+    /// of the first report are recomputed; per-sample programs are dropped.
+    pub fn pooled(reports: &[EvalReport]) -> Result<EvalReport, EvalError> {
+        let Some(first) = reports.first() else {
+            return Err(EvalError::NoProblems);
+        };
+        let mut per_problem: Vec<ProblemResult> = first
+            .per_problem
+            .iter()
+            .map(|r| ProblemResult::new(r.id.clone(), r.difficulty, r.outcomes.clone()))
+            .collect();
+        for (i, report) in reports.iter().enumerate().skip(1) {
+            let by_id: std::collections::HashMap<&str, &ProblemResult> = report
+                .per_problem
+                .iter()
+                .map(|r| (r.id.as_str(), r))
+                .collect();
+            if let Some(extra) = report
+                .per_problem
+                .iter()
+                .find(|r| !first.per_problem.iter().any(|f| f.id == r.id))
+            {
+                return Err(EvalError::PoolMismatch {
+                    id: extra.id.clone(),
+                    present: i + 1,
+                    missing: 1,
+                });
+            }
+            for pooled in &mut per_problem {
+                let r = by_id
+                    .get(pooled.id.as_str())
+                    .ok_or_else(|| EvalError::PoolMismatch {
+                        id: pooled.id.clone(),
+                        present: 1,
+                        missing: i + 1,
+                    })?;
+                pooled.outcomes.extend_from_slice(&r.outcomes);
+            }
+        }
+        let ks: Vec<usize> = first
+            .pass_at_k
+            .keys()
+            .filter_map(|k| k.strip_prefix("pass@")?.parse().ok())
+            .collect();
+        Ok(EvalReport::from_results(per_problem, &ks))
+    }
+
     /// The report without the per-sample programs: the summary to print on a terminal.
     pub fn without_samples(&self) -> Self {
         let mut r = self.clone();
@@ -236,5 +287,53 @@ mod tests {
         let ci = r.pass1_ci.expect("from_results stores the interval");
         assert_eq!(ci, r.pass1_interval());
         assert!(ci.lo <= 0.25 && 0.25 <= ci.hi, "{ci:?}");
+    }
+
+    #[test]
+    fn pooling_concatenates_samples_by_id_and_averages_pass1() {
+        use OutcomeClass::*;
+        let seed0 = EvalReport::from_results(
+            vec![
+                ProblemResult::new("a", Difficulty::Interview, vec![Passed, Passed]),
+                ProblemResult::new("b", Difficulty::Interview, vec![WrongAnswer, Passed]),
+            ],
+            &[1],
+        );
+        // Same problems in another order: matched by id, not position.
+        let seed1 = EvalReport::from_results(
+            vec![
+                ProblemResult::new("b", Difficulty::Interview, vec![CompileError; 2]),
+                ProblemResult::new("a", Difficulty::Interview, vec![Passed, WrongAnswer]),
+            ],
+            &[1],
+        );
+        let pooled = EvalReport::pooled(&[seed0.clone(), seed1.clone()]).unwrap();
+        assert_eq!(pooled.problems, 2);
+        assert_eq!(pooled.samples_per_problem, 4);
+        assert_eq!(
+            pooled.per_problem[0].outcomes,
+            vec![Passed, Passed, Passed, WrongAnswer]
+        );
+        let mean = (seed0.pass_at_k["pass@1"] + seed1.pass_at_k["pass@1"]) / 2.0;
+        assert!((pooled.pass_at_k["pass@1"] - mean).abs() < 1e-12);
+        assert_eq!(pooled.outcomes["compile_error"], 2);
+
+        let other = EvalReport::from_results(
+            vec![ProblemResult::new("a", Difficulty::Interview, vec![Passed])],
+            &[1],
+        );
+        let err = EvalReport::pooled(&[seed0.clone(), other.clone()]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`b` is in report 1 but not in report 2"),
+            "{err}"
+        );
+        let err = EvalReport::pooled(&[other, seed0]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("`b` is in report 2 but not in report 1"),
+            "{err}"
+        );
+        assert!(EvalReport::pooled(&[]).is_err());
     }
 }

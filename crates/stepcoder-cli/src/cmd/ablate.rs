@@ -1,6 +1,14 @@
-//! `stepcoder ablate`: vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder with the same
-//! budget, seeds and data, each evaluated on the same held-out problems; a table shaped like
-//! the paper's Table 1.
+//! `stepcoder ablate`: SFT alone, vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder from one
+//! shared starting model, with the same budget, data and seeds, each evaluated on the same
+//! held-out problems; per arm the mean over seeds with an interval, and a table shaped like the
+//! paper's Table 1.
+//!
+//! Layout of `--output-dir`: `eval_base.json` (the base model, once), `sft_model/` (the shared
+//! SFT model, when `sft.warm_start` and no `--sft-model`), then `<arm>/seed-<s>/` per arm and
+//! seed: a whole `stepcoder train` run directory for the PPO arms, an `eval_after.json` for
+//! the SFT-alone arm. Seed `s` sets `ppo.seed` and `eval.seed` to the config's values plus
+//! `s`. What a finished run wrote is kept: run the same command again to finish an
+//! interrupted ablation.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,38 +16,52 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
-use stepcoder_eval::EvalReport;
+use stepcoder_eval::{EvalReport, Interval, PairedDifference};
 use stepcoder_model::LoadOptions;
 use stepcoder_ppo::{MetricsLog, StepMetrics};
-use stepcoder_sandbox::Sandbox;
 
 use crate::run::config::{CurriculumSection, MaskSection, TrainConfig};
 use crate::run::{evaluate_to, read_report, split_problems, train, RunDir};
 
 #[derive(Debug, Args)]
 pub struct AblateArgs {
-    /// A TOML config (the `stepcoder train` format); each variant changes only
-    /// [curriculum] and [mask].
+    /// A TOML config (the `stepcoder train` format); each arm changes only [curriculum] and
+    /// [mask], and the seeds.
     #[arg(long)]
     pub config: Option<PathBuf>,
     #[arg(long, default_value = "default")]
     pub preset: String,
-    /// Parent directory; each variant writes to OUTPUT_DIR/<variant>.
+    /// Parent directory; each arm writes to OUTPUT_DIR/<arm>/seed-<s>.
     #[arg(long, default_value = "runs/ablation")]
     pub output_dir: PathBuf,
-    /// Override run.steps for every variant.
+    /// Override run.steps for every arm.
     #[arg(long)]
     pub steps: Option<u64>,
-    /// Replace earlier results in the output directory.
+    /// Runs per arm, with seeds 0..N added to ppo.seed and eval.seed.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
+    /// Start every arm from this SFT model (a Hugging Face folder such as
+    /// runs/laptop/sft_model, trained on the same training split) instead of training one
+    /// here. Without it, `sft.warm_start = true` trains one shared SFT model first, and
+    /// `false` starts the PPO arms from the base model (no SFT-alone arm).
+    #[arg(long)]
+    pub sft_model: Option<PathBuf>,
+    /// Override eval.samples (samples per held-out problem) for every evaluation.
+    #[arg(long)]
+    pub eval_samples: Option<usize>,
+    /// Delete the output directory first instead of keeping what earlier runs finished.
     #[arg(long)]
     pub overwrite: bool,
     /// Train nothing: print the tables of the ablation already in --output-dir (finished
-    /// or interrupted; arms without an evaluation are left out).
+    /// or interrupted; seeds without an evaluation are left out).
     #[arg(long)]
     pub report: bool,
 }
 
-/// The four arms of the paper's ablation: (name, CCCS on, FGO on).
+/// The arm that only evaluates the shared starting (SFT) model.
+pub const SFT_ARM: &str = "sft";
+
+/// The PPO arms of the paper's ablation: (name, CCCS on, FGO on).
 pub const VARIANTS: [(&str, bool, bool); 4] = [
     ("vanilla_ppo", false, false),
     ("ppo_cccs", true, false),
@@ -47,11 +69,29 @@ pub const VARIANTS: [(&str, bool, bool); 4] = [
     ("stepcoder", true, true),
 ];
 
+/// Every arm in table order.
+fn arm_names() -> impl Iterator<Item = &'static str> {
+    std::iter::once(SFT_ARM).chain(VARIANTS.iter().map(|(n, _, _)| *n))
+}
+
+fn seed_dir(out: &Path, arm: &str, seed: u64) -> RunDir {
+    RunDir(out.join(arm).join(format!("seed-{seed}")))
+}
+
 #[derive(Debug, Serialize)]
 struct Row {
     method: String,
+    /// The seeds evaluated, and each one's pass@1.
+    seeds: Vec<u64>,
+    seed_pass1: Vec<f64>,
+    /// All seeds' samples pooled per problem: pass@1 is the mean over seeds; the interval
+    /// resamples problems.
     report: EvalReport,
-    /// How the arm's training went (absent for the starting model).
+    /// Paired change of the pooled pass@1 against the arms' starting model (absent for the
+    /// starting model itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vs_start: Option<PairedDifference>,
+    /// How the arm's training went, averaged over seeds (absent without training).
     #[serde(skip_serializing_if = "Option::is_none")]
     training: Option<TrainingSummary>,
 }
@@ -95,36 +135,107 @@ fn summarize(steps: &[StepMetrics]) -> Option<TrainingSummary> {
     })
 }
 
-/// The rows of an ablation, from what its runs wrote under `dir`: the starting model, then
-/// each arm that has been evaluated.
+/// The field-by-field mean of the seeds' summaries (steps: the mean, rounded).
+fn mean_summary(all: &[TrainingSummary]) -> Option<TrainingSummary> {
+    let n = all.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = |f: fn(&TrainingSummary) -> f64| all.iter().map(f).sum::<f64>() / n as f64;
+    Some(TrainingSummary {
+        steps: (mean(|t| t.steps as f64)).round() as usize,
+        reward_mean: mean(|t| t.reward_mean),
+        pass_rate: mean(|t| t.pass_rate),
+        compile_error_share: mean(|t| t.compile_error_share),
+        fgo_masked_fraction: mean(|t| t.fgo_masked_fraction),
+        final_kl: mean(|t| t.final_kl),
+        seconds: mean(|t| t.seconds),
+    })
+}
+
+/// One arm's evaluated seeds: `(seed, report)` in seed order, and its training summaries.
+fn read_arm(
+    out: &Path,
+    arm: &str,
+) -> anyhow::Result<(Vec<(u64, EvalReport)>, Vec<TrainingSummary>)> {
+    let mut seeds: Vec<u64> = match std::fs::read_dir(out.join(arm)) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .strip_prefix("seed-")?
+                    .parse()
+                    .ok()
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    seeds.sort_unstable();
+    let mut reports = Vec::new();
+    let mut training = Vec::new();
+    for seed in seeds {
+        let run = seed_dir(out, arm, seed);
+        let eval = run.eval("after");
+        if !eval.exists() {
+            eprintln!("{arm} seed {seed}: no {} yet; left out", eval.display());
+            continue;
+        }
+        reports.push((seed, read_report(&eval)?.without_samples()));
+        if run.metrics().exists() {
+            training.extend(summarize(&MetricsLog::read(&run.metrics())?));
+        }
+    }
+    Ok((reports, training))
+}
+
+/// The rows of an ablation, from what its runs wrote under `dir`: the base model, then each
+/// arm with at least one evaluated seed. Arms are compared with the SFT-alone arm when it
+/// exists, otherwise with the base model.
 fn collect_rows(dir: &Path, base_label: &str) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    let base = dir.join("eval_base.json");
-    if base.exists() {
+    let base_path = dir.join("eval_base.json");
+    let base = if base_path.exists() {
+        Some(read_report(&base_path)?.without_samples())
+    } else {
+        None
+    };
+    let mut start: Option<EvalReport> = base.clone();
+    if let Some(report) = base {
         rows.push(Row {
             method: base_label.to_string(),
-            report: read_report(&base)?.without_samples(),
+            seeds: Vec::new(),
+            seed_pass1: vec![report.pass1_interval().estimate],
+            report,
+            vs_start: None,
             training: None,
         });
     }
-    for (name, _, _) in VARIANTS {
-        let run = RunDir(dir.join(name));
-        let eval = run.eval("after");
-        if !eval.exists() {
-            eprintln!("{name}: no {} yet; left out", eval.display());
+    for arm in arm_names() {
+        let (reports, training) = read_arm(dir, arm)?;
+        if reports.is_empty() {
             continue;
         }
-        let training = if run.metrics().exists() {
-            summarize(&MetricsLog::read(&run.metrics())?)
-        } else {
-            None
+        let just: Vec<EvalReport> = reports.iter().map(|(_, r)| r.clone()).collect();
+        let pooled = EvalReport::pooled(&just)
+            .with_context(|| format!("pooling the seeds of {}", dir.join(arm).display()))?;
+        let vs_start = match &start {
+            Some(s) if arm != SFT_ARM => Some(
+                stepcoder_eval::paired_difference(s, &pooled)
+                    .with_context(|| format!("comparing {arm} with its starting model"))?,
+            ),
+            _ => None,
         };
+        if arm == SFT_ARM {
+            start = Some(pooled.clone());
+        }
         rows.push(Row {
-            method: name.to_string(),
-            // The arm's own eval_after.json keeps every sample's program; the summary
-            // stays small.
-            report: read_report(&eval)?.without_samples(),
-            training,
+            method: arm.to_string(),
+            seeds: reports.iter().map(|(s, _)| *s).collect(),
+            seed_pass1: just.iter().map(|r| r.pass1_interval().estimate).collect(),
+            report: pooled,
+            vs_start,
+            training: mean_summary(&training),
         });
     }
     Ok(rows)
@@ -150,6 +261,57 @@ fn variant_config(base: &TrainConfig, cccs: bool, fgo: bool, dir: PathBuf) -> Tr
     cfg
 }
 
+/// The config of seed `seed` of an arm: the arms' starting model, no SFT of its own, the
+/// seeds shifted, and no evaluations but the final one.
+fn seeded(mut cfg: TrainConfig, start_model: &str, seed: u64) -> TrainConfig {
+    cfg.model.path = start_model.to_string();
+    cfg.sft.warm_start = false;
+    cfg.eval.every = 0;
+    cfg.ppo.seed = cfg.ppo.seed.wrapping_add(seed);
+    cfg.eval.seed = cfg.eval.seed.wrapping_add(seed);
+    cfg
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}", 100.0 * x)
+}
+
+/// Per arm: the seeds' pass@1, their mean with the pooled interval, and the paired change
+/// against the starting model.
+fn seeds_table(rows: &[Row]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| method | seeds | pass@1 per seed | mean pass@1 [95% CI] | vs start [95% CI], p |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    for r in rows {
+        let i: Interval = r.report.pass1_interval();
+        let per_seed: Vec<String> = r.seed_pass1.iter().map(|v| pct(*v)).collect();
+        let change = r.vs_start.map_or("-".to_string(), |d| {
+            format!(
+                "{:+.1} [{:+.1}, {:+.1}], p = {:.3}",
+                100.0 * d.diff.estimate,
+                100.0 * d.diff.lo,
+                100.0 * d.diff.hi,
+                d.p_value
+            )
+        });
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} [{}, {}] | {} |",
+            r.method,
+            r.seeds.len().max(1),
+            per_seed.join(" / "),
+            pct(i.estimate),
+            pct(i.lo),
+            pct(i.hi),
+            change
+        );
+    }
+    s
+}
+
 /// Table 1's shape: pass@1 (%) by difficulty and overall, then the outcome mix (%).
 fn table(rows: &[Row]) -> String {
     let difficulties = ["introductory", "interview", "competition"];
@@ -165,29 +327,28 @@ fn table(rows: &[Row]) -> String {
                 .by_difficulty
                 .get(d)
                 .and_then(|x| x.pass_at_k.get("pass@1"))
-                .map_or("-".to_string(), |v| format!("{:.1}", 100.0 * v))
+                .map_or("-".to_string(), |v| pct(*v))
         };
         let total: usize = r.report.outcomes.values().sum::<usize>().max(1);
-        let pct =
-            |k: &str| 100.0 * r.report.outcomes.get(k).copied().unwrap_or(0) as f64 / total as f64;
+        let share = |k: &str| r.report.outcomes.get(k).copied().unwrap_or(0) as f64 / total as f64;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.method,
             cell(difficulties[0]),
             cell(difficulties[1]),
             cell(difficulties[2]),
-            100.0 * r.report.pass_at_k.get("pass@1").copied().unwrap_or(0.0),
-            pct("passed"),
-            pct("wrong_answer"),
-            pct("runtime_error"),
-            pct("compile_error"),
+            pct(r.report.pass_at_k.get("pass@1").copied().unwrap_or(0.0)),
+            pct(share("passed")),
+            pct(share("wrong_answer")),
+            pct(share("runtime_error")),
+            pct(share("compile_error")),
         );
     }
     s
 }
 
-/// How each arm's training went: means over its steps.
+/// How each arm's training went: means over its steps, then over its seeds.
 fn training_table(rows: &[Row]) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -213,10 +374,14 @@ fn training_table(rows: &[Row]) -> String {
     s
 }
 
-/// Prints both tables and writes `ablation.md` and `ablation.json` under `dir`.
+/// Prints the tables and writes `ablation.md` and `ablation.json` under `dir`.
 fn write_tables(dir: &Path, rows: &[Row]) -> anyhow::Result<()> {
     let text = format!(
-        "Held-out pass@1 (%) and outcome mix (%):\n\n{}\nTraining rollouts (means over steps):\n\n{}",
+        "Held-out pass@1 (%) per arm: each seed, the mean over seeds with the 95% bootstrap \
+         interval over problems (seeds pooled), and the paired change against the arms' \
+         starting model:\n\n{}\nPooled over seeds, by difficulty, and the outcome mix (%):\n\n{}\n\
+         Training rollouts (means over steps, then seeds):\n\n{}",
+        seeds_table(rows),
         table(rows),
         training_table(rows)
     );
@@ -229,66 +394,149 @@ fn write_tables(dir: &Path, rows: &[Row]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The label of the base row: the model the ablation's config names.
+fn base_label(cfg: &TrainConfig) -> String {
+    format!("base ({})", cfg.model.path)
+}
+
 pub fn run(args: AblateArgs) -> anyhow::Result<()> {
+    let out = args.output_dir.clone();
     if args.report {
         let label = VARIANTS
             .iter()
-            .map(|(name, _, _)| RunDir(args.output_dir.join(name)).config())
+            .map(|(name, _, _)| seed_dir(&out, name, 0).config())
             .find(|p| p.exists())
             .and_then(|p| TrainConfig::from_file(&p).ok())
-            .map_or_else(
-                || "base".to_string(),
-                |c| format!("base ({})", c.model.path),
-            );
-        let rows = collect_rows(&args.output_dir, &label)?;
+            .map_or_else(|| "base".to_string(), |c| base_label(&c));
+        let rows = collect_rows(&out, &label)?;
         if rows.is_empty() {
             anyhow::bail!(
-                "{} holds no ablation results (eval_base.json, <arm>/eval_after.json)",
-                args.output_dir.display()
+                "{} holds no ablation results (eval_base.json, <arm>/seed-<s>/eval_after.json)",
+                out.display()
             );
         }
-        return write_tables(&args.output_dir, &rows);
+        return write_tables(&out, &rows);
     }
+    anyhow::ensure!(args.seeds >= 1, "--seeds must be at least 1");
+    let started = std::time::Instant::now();
     let mut base = TrainConfig::resolve(&args.preset, args.config.as_deref())?;
     if let Some(steps) = args.steps {
         base.run.steps = steps;
     }
+    if let Some(n) = args.eval_samples {
+        anyhow::ensure!(n >= 1, "--eval-samples must be at least 1");
+        base.eval.samples = n;
+    }
     if !base.eval.ks.contains(&1) {
         base.eval.ks.insert(0, 1);
     }
-    std::fs::create_dir_all(&args.output_dir)
-        .with_context(|| format!("creating {}", args.output_dir.display()))?;
-    // The starting model, evaluated once on the same held-out problems.
-    {
-        let (_, eval) = split_problems(&base)?;
+    if args.overwrite && out.exists() {
+        if let Some(sft) = &args.sft_model {
+            anyhow::ensure!(
+                !sft.starts_with(&out),
+                "--sft-model {} lies inside --output-dir {}, which --overwrite would delete",
+                sft.display(),
+                out.display()
+            );
+        }
+        std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let (train_set, eval_set) = split_problems(&base)?;
+    anyhow::ensure!(
+        !eval_set.is_empty(),
+        "the ablation needs held-out problems (data.eval)"
+    );
+    let executor = base.executor.build(&base.sandbox)?;
+    let evaluate =
+        |label: &str, cfg: &TrainConfig, model: &stepcoder_model::LoadedModel, path: &Path| {
+            evaluate_to(
+                label,
+                cfg,
+                &model.model,
+                &model.tokenizer,
+                executor.as_ref(),
+                &eval_set,
+                path,
+            )
+        };
+
+    // The base model, evaluated once; then the shared SFT model, trained once.
+    let base_eval = out.join("eval_base.json");
+    let sft_dir = out.join("sft_model");
+    let sft_done = out.join("sft_model.done");
+    let train_sft = args.sft_model.is_none() && base.sft.warm_start && !sft_done.exists();
+    if (base.eval.before && !base_eval.exists()) || train_sft {
         let loaded = stepcoder_model::load(Some(&base.model.path), &LoadOptions::default())
             .with_context(|| format!("loading model `{}`", base.model.path))?;
-        let sandbox = Sandbox::new(base.sandbox.build()).context("starting the sandbox")?;
-        let out = args.output_dir.join("eval_base.json");
-        evaluate_to(
-            "base",
-            &base,
-            &loaded.model,
-            &loaded.tokenizer,
-            &sandbox,
-            &eval,
-            &out,
-        )?;
+        if base.eval.before && !base_eval.exists() {
+            evaluate("base", &base, &loaded, &base_eval)?;
+        }
+        if train_sft {
+            crate::run::sft::run_sft_stage(
+                &base.sft,
+                &loaded,
+                &train_set,
+                &out.join("sft_metrics.jsonl"),
+                &sft_dir,
+            )?;
+            std::fs::write(&sft_done, "")?;
+        }
     }
-    for (name, cccs, fgo) in VARIANTS {
-        eprintln!(
-            "== {name} (CCCS {}, FGO {})",
-            if cccs { "on" } else { "off" },
-            if fgo { "on" } else { "off" }
-        );
-        let cfg = variant_config(&base, cccs, fgo, args.output_dir.join(name));
-        let dir = RunDir(cfg.run.output_dir.clone());
-        dir.prepare_fresh(args.overwrite)?;
-        std::fs::write(dir.config(), cfg.to_commented_toml()?)?;
-        train(cfg, dir, false)?.context("the variant was not evaluated")?;
+    let start_model: Option<String> = match &args.sft_model {
+        Some(p) => Some(p.display().to_string()),
+        None if base.sft.warm_start => Some(sft_dir.display().to_string()),
+        None => None,
+    };
+
+    for seed in 0..args.seeds {
+        if let Some(start) = &start_model {
+            let run = seed_dir(&out, SFT_ARM, seed);
+            if run.eval("after").exists() {
+                eprintln!("== {SFT_ARM} seed {seed}: done earlier, kept");
+            } else {
+                eprintln!("== {SFT_ARM} seed {seed} (the starting model, evaluated)");
+                std::fs::create_dir_all(&run.0)?;
+                let cfg = seeded(base.clone(), start, seed);
+                let loaded = stepcoder_model::load(Some(start), &LoadOptions::default())
+                    .with_context(|| format!("loading the SFT model `{start}`"))?;
+                evaluate(
+                    &format!("{SFT_ARM} seed {seed}"),
+                    &cfg,
+                    &loaded,
+                    &run.eval("after"),
+                )?;
+            }
+        }
+        for (name, cccs, fgo) in VARIANTS {
+            let dir = seed_dir(&out, name, seed);
+            if dir.eval("after").exists() {
+                eprintln!("== {name} seed {seed}: done earlier, kept");
+                continue;
+            }
+            eprintln!(
+                "== {name} seed {seed} (CCCS {}, FGO {})",
+                if cccs { "on" } else { "off" },
+                if fgo { "on" } else { "off" }
+            );
+            let start = start_model.as_deref().unwrap_or(&base.model.path);
+            let cfg = seeded(variant_config(&base, cccs, fgo, dir.0.clone()), start, seed);
+            // A seed that did not finish is redone from the start.
+            dir.prepare_fresh(true)?;
+            std::fs::write(dir.config(), cfg.to_commented_toml()?)?;
+            train(cfg, dir, false)?.context("the arm was not evaluated")?;
+        }
     }
-    let rows = collect_rows(&args.output_dir, &format!("base ({})", base.model.path))?;
-    write_tables(&args.output_dir, &rows)
+    let rows = collect_rows(&out, &base_label(&base))?;
+    write_tables(&out, &rows)?;
+    eprintln!(
+        "ablation: {} seeds x {} arms in {:.1} min; tables in {}",
+        args.seeds,
+        if start_model.is_some() { 5 } else { 4 },
+        started.elapsed().as_secs_f64() / 60.0,
+        out.join("ablation.md").display()
+    );
+    Ok(())
 }
 
 #[cfg(test)]
@@ -327,7 +575,10 @@ mod tests {
         );
         let t = table(&[Row {
             method: "stepcoder".into(),
+            seeds: vec![0],
+            seed_pass1: vec![1.0],
             report,
+            vs_start: None,
             training: None,
         }]);
         assert!(
@@ -337,30 +588,58 @@ mod tests {
     }
 
     #[test]
-    fn report_mode_reads_what_the_arms_wrote() {
+    fn seeds_shift_and_arms_start_from_the_shared_model() {
+        let mut base = TrainConfig::default();
+        base.sft.warm_start = true;
+        base.eval.every = 5;
+        let cfg = seeded(
+            variant_config(&base, true, false, "d".into()),
+            "runs/x/sft_model",
+            2,
+        );
+        assert_eq!(cfg.model.path, "runs/x/sft_model");
+        assert!(!cfg.sft.warm_start, "the arms share one SFT model");
+        assert_eq!(cfg.ppo.seed, base.ppo.seed + 2);
+        assert_eq!(cfg.eval.seed, base.eval.seed + 2);
+        assert_eq!(cfg.eval.every, 0);
+        assert_eq!(cfg.mask, MaskSection::Full);
+    }
+
+    #[test]
+    fn report_mode_pools_seeds_and_compares_with_the_sft_arm() {
         use stepcoder_core::{Difficulty, OutcomeClass};
         use stepcoder_eval::ProblemResult;
         use stepcoder_ppo::OutcomeCounts;
+        use OutcomeClass::*;
         let dir = tempfile::tempdir().unwrap();
-        let report = |c: OutcomeClass| {
-            EvalReport::from_results(
-                vec![ProblemResult::new("a", Difficulty::Interview, vec![c])],
-                &[1],
-            )
+        // Four problems; each report gives one outcome per problem.
+        let report = |outcomes: [OutcomeClass; 4]| {
+            let results = outcomes
+                .iter()
+                .enumerate()
+                .map(|(i, o)| ProblemResult::new(format!("p{i}"), Difficulty::Interview, vec![*o]))
+                .collect();
+            serde_json::to_string(&EvalReport::from_results(results, &[1])).unwrap()
         };
         let write = |path: PathBuf, text: String| {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         };
+        let w = WrongAnswer;
+        write(dir.path().join("eval_base.json"), report([CompileError; 4]));
         write(
-            dir.path().join("eval_base.json"),
-            serde_json::to_string(&report(OutcomeClass::CompileError)).unwrap(),
+            seed_dir(dir.path(), SFT_ARM, 0).eval("after"),
+            report([Passed, w, w, w]),
         );
-        let arm = RunDir(dir.path().join("stepcoder"));
         write(
-            arm.eval("after"),
-            serde_json::to_string(&report(OutcomeClass::Passed)).unwrap(),
+            seed_dir(dir.path(), SFT_ARM, 1).eval("after"),
+            report([w, w, w, w]),
         );
+        let arm = |seed| seed_dir(dir.path(), "stepcoder", seed);
+        write(arm(0).eval("after"), report([Passed, Passed, w, w]));
+        write(arm(1).eval("after"), report([Passed, Passed, Passed, w]));
+        // A seed still training has no evaluation: left out.
+        std::fs::create_dir_all(arm(2).0).unwrap();
         let step = |reward_mean: f64, passed: usize, compile_error: usize, kl: f64| StepMetrics {
             reward_mean,
             pass_rate: passed as f64 / 4.0,
@@ -377,25 +656,42 @@ mod tests {
             .iter()
             .map(|m| serde_json::to_string(m).unwrap())
             .collect();
-        write(arm.metrics(), lines.join("\n") + "\n");
+        write(arm(0).metrics(), lines.join("\n") + "\n");
+        write(arm(1).metrics(), lines[..1].join("\n") + "\n");
 
         let rows = collect_rows(dir.path(), "base").unwrap();
-        assert_eq!(rows.len(), 2, "the base and the one evaluated arm");
-        assert!(rows[0].training.is_none());
-        let t = rows[1].training.as_ref().unwrap();
-        assert_eq!(t.steps, 2);
-        assert!((t.reward_mean - 0.0).abs() < 1e-12);
-        assert!((t.pass_rate - 0.5).abs() < 1e-12);
-        assert!((t.compile_error_share - 0.25).abs() < 1e-12);
-        assert!((t.final_kl - 0.02).abs() < 1e-12);
-        let text = training_table(&rows);
+        let names: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
+        assert_eq!(names, ["base", "sft", "stepcoder"]);
+        let sft = &rows[1];
+        assert_eq!(sft.seeds, [0, 1]);
+        assert_eq!(sft.seed_pass1, [0.25, 0.0]);
+        assert!((sft.report.pass_at_k["pass@1"] - 0.125).abs() < 1e-12);
         assert!(
-            text.contains("| stepcoder | 2 | +0.000 | 50.0 | 25.0 |"),
+            sft.vs_start.is_none(),
+            "the starting model is the reference"
+        );
+        let sc = &rows[2];
+        assert_eq!(sc.seeds, [0, 1]);
+        assert!((sc.report.pass_at_k["pass@1"] - 0.625).abs() < 1e-12);
+        let d = sc.vs_start.expect("compared with the SFT arm");
+        assert!((d.before - 0.125).abs() < 1e-12 && (d.after - 0.625).abs() < 1e-12);
+        assert!((d.diff.estimate - 0.5).abs() < 1e-12);
+        let t = sc.training.as_ref().unwrap();
+        // Seed 0: 2 steps, pass rate 0.5; seed 1: 1 step, pass rate 0.25.
+        assert_eq!(t.steps, 2);
+        assert!((t.pass_rate - 0.375).abs() < 1e-12);
+        assert!((t.final_kl - 0.015).abs() < 1e-12);
+        let text = seeds_table(&rows);
+        assert!(text.contains("| sft | 2 | 25.0 / 0.0 | 12.5 ["), "{text}");
+        assert!(
+            text.contains("| stepcoder | 2 | 50.0 / 75.0 | 62.5 ["),
             "{text}"
         );
+        assert!(text.contains("+50.0 ["), "{text}");
+        let text = training_table(&rows);
         assert!(!text.contains("| base"), "{text}");
 
-        write(arm.metrics(), format!("{}\n{{not json\n", lines[0]));
+        write(arm(0).metrics(), format!("{}\n{{not json\n", lines[0]));
         let err = format!("{:#}", collect_rows(dir.path(), "base").unwrap_err());
         assert!(
             err.contains("metrics.jsonl") && err.contains("line 2"),
