@@ -258,10 +258,16 @@ pub struct ForwardOutput {
 ///
 /// Weights are candle `Var`s registered in a [`VarMap`] under their HF names (for a trainable
 /// model), so an optimizer can update them in place and the model sees the update at once.
+///
+/// Mixed precision: the weights are stored in [`CausalLm::dtype`] (f32 master weights for
+/// training) and the forward computes in [`CausalLm::compute_dtype`] (bf16 on a GPU): each
+/// weight is cast as it is used, a differentiable cast, so gradients reach the f32 `Var`s
+/// in f32. Set it with [`CausalLm::set_compute_dtype`]; by default it is the storage dtype.
 pub struct CausalLm {
     config: Config,
     device: Device,
     dtype: DType,
+    compute_dtype: DType,
     varmap: VarMap,
     trainable: bool,
     embed: Tensor,
@@ -278,6 +284,7 @@ impl std::fmt::Debug for CausalLm {
             .field("layers", &self.layers.len())
             .field("hidden", &self.config.hidden_size)
             .field("dtype", &self.dtype)
+            .field("compute_dtype", &self.compute_dtype)
             .field("trainable", &self.trainable)
             .finish()
     }
@@ -381,6 +388,7 @@ impl CausalLm {
             config,
             device: device.clone(),
             dtype,
+            compute_dtype: dtype,
             varmap,
             trainable,
             embed,
@@ -403,8 +411,39 @@ impl CausalLm {
     pub fn device(&self) -> &Device {
         &self.device
     }
+    /// The dtype the weights are stored in (the optimizer's master weights when trainable).
     pub fn dtype(&self) -> DType {
         self.dtype
+    }
+    /// The dtype the forward computes in (activations, logits, the KV cache).
+    pub fn compute_dtype(&self) -> DType {
+        self.compute_dtype
+    }
+
+    /// Computes the forward in `dtype` (a float dtype) while the weights stay in
+    /// [`CausalLm::dtype`]: bf16 compute over f32 master weights is mixed-precision
+    /// training. Note that candle's CPU matmul has no bf16 (f16 and f32 only).
+    pub fn set_compute_dtype(&mut self, dtype: DType) -> Result<()> {
+        if !dtype.is_float() {
+            return Err(ModelError::Input(format!(
+                "compute dtype must be a float dtype, got {dtype:?}"
+            )));
+        }
+        self.compute_dtype = dtype;
+        Ok(())
+    }
+
+    /// A weight in the compute dtype (the same tensor when no cast is needed).
+    fn cw(&self, w: &Tensor) -> Result<Tensor> {
+        if w.dtype() == self.compute_dtype {
+            Ok(w.clone())
+        } else {
+            Ok(w.to_dtype(self.compute_dtype)?)
+        }
+    }
+
+    fn cw_opt(&self, w: Option<&Tensor>) -> Result<Option<Tensor>> {
+        w.map(|w| self.cw(w)).transpose()
     }
     /// Whether the weights are `Var`s in [`CausalLm::varmap`].
     pub fn is_trainable(&self) -> bool {
@@ -466,13 +505,24 @@ impl CausalLm {
         self.copy_with(true, self.dtype)
     }
 
-    /// A copy in another dtype (`trainable` as requested).
+    /// A copy in another dtype (`trainable` as requested). It computes in `self`'s compute
+    /// dtype when that differs from `self`'s storage dtype (a mixed-precision model's copies
+    /// stay mixed; `copy_with(false, model.compute_dtype())` is its sampling copy), else in
+    /// `dtype`.
     pub fn copy_with(&self, trainable: bool, dtype: DType) -> Result<Self> {
         let mut w = Weights::new();
         for (k, v) in self.weights() {
-            w.insert(k, v.detach().copy()?);
+            let v = v.detach();
+            // A cast makes new storage already; the same dtype needs an explicit copy, or
+            // the copy would share the `Var`'s storage and see the optimizer's updates.
+            let v = if v.dtype() == dtype { v.copy()? } else { v };
+            w.insert(k, v);
         }
-        Self::from_weights(self.config.clone(), w, dtype, &self.device, trainable)
+        let mut copy = Self::from_weights(self.config.clone(), w, dtype, &self.device, trainable)?;
+        if self.compute_dtype != self.dtype {
+            copy.compute_dtype = self.compute_dtype;
+        }
+        Ok(copy)
     }
 
     /// Logits and final hidden states for every position.
@@ -496,7 +546,12 @@ impl CausalLm {
 
     /// The LM head: `(.., hidden) -> (.., vocab)`.
     pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        linear(hidden, &self.lm_head, None)
+        let hidden = if hidden.dtype() == self.compute_dtype {
+            hidden.clone()
+        } else {
+            hidden.to_dtype(self.compute_dtype)?
+        };
+        linear(&hidden, &self.cw(&self.lm_head)?, None)
     }
 
     /// Final hidden states `(batch, seq, hidden)` without the LM head (a separate critic needs
@@ -587,9 +642,10 @@ impl CausalLm {
             }
         }
         let dev = &self.device;
-        let cos = Tensor::from_vec(cos, (b, t, half), dev)?.to_dtype(self.dtype)?;
-        let sin = Tensor::from_vec(sin, (b, t, half), dev)?.to_dtype(self.dtype)?;
-        let bias = Tensor::from_vec(bias, (bias_rows, 1, t, total), dev)?.to_dtype(self.dtype)?;
+        let cd = self.compute_dtype;
+        let cos = Tensor::from_vec(cos, (b, t, half), dev)?.to_dtype(cd)?;
+        let sin = Tensor::from_vec(sin, (b, t, half), dev)?.to_dtype(cd)?;
+        let bias = Tensor::from_vec(bias, (bias_rows, 1, t, total), dev)?.to_dtype(cd)?;
 
         let nh = cfg.num_attention_heads;
         let nkv = cfg.num_kv_heads();
@@ -599,22 +655,37 @@ impl CausalLm {
         let eps = cfg.rms_norm_eps;
 
         let ids = input_ids.flatten_all()?;
-        let mut h = self
-            .embed
-            .index_select(&ids, 0)?
-            .reshape((b, t, cfg.hidden_size))?;
+        // Gather the rows first, then cast: the embedding's gradient is a scatter into the
+        // master weights either way, and only `b * t` rows are converted.
+        let mut h =
+            self.embed
+                .index_select(&ids, 0)?
+                .to_dtype(cd)?
+                .reshape((b, t, cfg.hidden_size))?;
         for (li, layer) in self.layers.iter().enumerate() {
-            let x = ops::rms_norm(&h, &layer.in_norm, eps)?;
-            let q = linear(&x, &layer.q, layer.q_b.as_ref())?
-                .reshape((b, t, nh, hd))?
-                .transpose(1, 2)?;
-            let k = linear(&x, &layer.k, layer.k_b.as_ref())?
-                .reshape((b, t, nkv, hd))?
-                .transpose(1, 2)?;
-            let v = linear(&x, &layer.v, layer.v_b.as_ref())?
-                .reshape((b, t, nkv, hd))?
-                .transpose(1, 2)?
-                .contiguous()?;
+            let x = ops::rms_norm(&h, &self.cw(&layer.in_norm)?, eps)?;
+            let q = linear(
+                &x,
+                &self.cw(&layer.q)?,
+                self.cw_opt(layer.q_b.as_ref())?.as_ref(),
+            )?
+            .reshape((b, t, nh, hd))?
+            .transpose(1, 2)?;
+            let k = linear(
+                &x,
+                &self.cw(&layer.k)?,
+                self.cw_opt(layer.k_b.as_ref())?.as_ref(),
+            )?
+            .reshape((b, t, nkv, hd))?
+            .transpose(1, 2)?;
+            let v = linear(
+                &x,
+                &self.cw(&layer.v)?,
+                self.cw_opt(layer.v_b.as_ref())?.as_ref(),
+            )?
+            .reshape((b, t, nkv, hd))?
+            .transpose(1, 2)?
+            .contiguous()?;
             let q = (ops::rope(&q, &cos, &sin)? * scale)?;
             let k = ops::rope(&k, &cos, &sin)?;
             let (k, v) = match cache.as_deref_mut() {
@@ -636,18 +707,22 @@ impl CausalLm {
                 .reshape((b, nh, t, hd))?
                 .transpose(1, 2)?
                 .reshape((b, t, nh * hd))?;
-            let y = linear(&y, &layer.o, layer.o_b.as_ref())?;
+            let y = linear(
+                &y,
+                &self.cw(&layer.o)?,
+                self.cw_opt(layer.o_b.as_ref())?.as_ref(),
+            )?;
             h = (h + y)?;
-            let x = ops::rms_norm(&h, &layer.post_norm, eps)?;
-            let g = candle_nn::ops::silu(&linear(&x, &layer.gate, None)?)?;
-            let u = linear(&x, &layer.up, None)?;
-            let m = linear(&(g * u)?, &layer.down, None)?;
+            let x = ops::rms_norm(&h, &self.cw(&layer.post_norm)?, eps)?;
+            let g = candle_nn::ops::silu(&linear(&x, &self.cw(&layer.gate)?, None)?)?;
+            let u = linear(&x, &self.cw(&layer.up)?, None)?;
+            let m = linear(&(g * u)?, &self.cw(&layer.down)?, None)?;
             h = (h + m)?;
         }
         if let Some(c) = cache {
             c.seq_len += t;
         }
-        Ok(ops::rms_norm(&h, &self.norm, eps)?)
+        Ok(ops::rms_norm(&h, &self.cw(&self.norm)?, eps)?)
     }
 
     /// A new empty KV cache sized for this model.

@@ -353,7 +353,9 @@ impl Trainer {
         if !policy.is_trainable() {
             return Err(PpoError::Config("the policy must be trainable".into()));
         }
-        let reference = policy.frozen_copy()?;
+        // Frozen, so no master copy is needed: stored in the dtype the policy computes in
+        // (bf16 under mixed precision, half the memory; the policy's own f32 otherwise).
+        let reference = policy.copy_with(false, policy.compute_dtype())?;
         let value_head = ValueHead::new(policy.config().hidden_size, DType::F32, policy.device())?;
         let optimizer = optimizer_for(&policy, &value_head, &cfg.adamw)?;
         Ok(Trainer {
@@ -399,6 +401,21 @@ impl Trainer {
 
     pub fn step_count(&self) -> u64 {
         self.step
+    }
+
+    /// Mixed precision: the policy computes in `dtype` (bf16 on a GPU) over its f32 master
+    /// weights and f32 optimizer state; the reference is stored in `dtype`; each step samples
+    /// from a `dtype` copy of the policy made once per step. `F32` keeps everything f32.
+    /// For a fresh run, [`CausalLm::set_compute_dtype`] before [`Trainer::new`] does the same;
+    /// this is for a resumed run (checkpoints always hold f32 weights).
+    pub fn set_compute_dtype(&mut self, dtype: DType) -> Result<()> {
+        self.policy.set_compute_dtype(dtype)?;
+        if self.reference.dtype() != dtype || self.reference.compute_dtype() != dtype {
+            let mut reference = self.reference.copy_with(false, dtype)?;
+            reference.set_compute_dtype(dtype)?;
+            self.reference = reference;
+        }
+        Ok(())
     }
     pub fn history(&self) -> &[StepMetrics] {
         &self.history
@@ -788,8 +805,16 @@ impl Trainer {
                 .collect::<std::result::Result<_, _>>()?)
         };
         let t_gen = Instant::now();
+        // Under mixed precision, sample from a copy in the compute dtype: one cast per step
+        // instead of one per weight per sampled token.
+        let sampling_copy = if self.policy.compute_dtype() != self.policy.dtype() {
+            Some(self.policy.copy_with(false, self.policy.compute_dtype())?)
+        } else {
+            None
+        };
+        let sampler = sampling_copy.as_ref().unwrap_or(&self.policy);
         if !self.overlap_execution {
-            let completions = generate(&self.policy, Some(&self.tokenizer), prompts, sampling)?;
+            let completions = generate(sampler, Some(&self.tokenizer), prompts, sampling)?;
             let generation_s = t_gen.elapsed().as_secs_f64();
             let t_exec = Instant::now();
             let batch: Vec<(usize, String)> = completions
@@ -824,16 +849,11 @@ impl Trainer {
                 }
                 Ok((reports, busy))
             });
-            let sampled = generate_with(
-                &self.policy,
-                Some(&self.tokenizer),
-                prompts,
-                sampling,
-                |r, c| {
+            let sampled =
+                generate_with(sampler, Some(&self.tokenizer), prompts, sampling, |r, c| {
                     // A closed channel means the worker stopped on an error, reported below.
                     let _ = tx.send((r, program_of(r, c)));
-                },
-            );
+                });
             drop(tx);
             let generation_s = t_gen.elapsed().as_secs_f64();
             let t_rest = Instant::now();

@@ -209,3 +209,83 @@ fn token_log_probs_match_composed_forward_and_backward() {
     assert_eq!(gb.dtype(), DType::BF16);
     assert!(max_diff(gb, gs) < 2e-2, "bf16 gradient differs");
 }
+
+/// Mixed precision: f32 master weights, the forward in a 16-bit dtype (f16 here: candle's CPU
+/// matmul has no bf16; on a GPU the trainer uses bf16 the same way). Every weight still gets a
+/// gradient, in f32; the logits are close to the f32 model's; the sampling copy stores the
+/// 16-bit weights and gives the same logits as the mixed model.
+#[test]
+fn mixed_precision_keeps_f32_masters_and_gradients() {
+    let cfg = tiny_config();
+    let full = CausalLm::random(cfg.clone(), DType::F32, &Device::Cpu, 21).unwrap();
+    let mut mixed = CausalLm::random(cfg.clone(), DType::F32, &Device::Cpu, 21).unwrap();
+    mixed.set_compute_dtype(DType::F16).unwrap();
+    assert!(mixed.set_compute_dtype(DType::U32).is_err());
+    assert_eq!(
+        (mixed.dtype(), mixed.compute_dtype()),
+        (DType::F32, DType::F16)
+    );
+    let ids = batch(2, 6, cfg.vocab_size);
+    let mask = Tensor::new(&[[1u32, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1]], &Device::Cpu).unwrap();
+    let lf = full.forward(&ids, Some(&mask), None).unwrap().logits;
+    let out = mixed.forward(&ids, Some(&mask), None).unwrap();
+    assert_eq!(out.logits.dtype(), DType::F16);
+    let diff = (lf - out.logits.to_dtype(DType::F32).unwrap())
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(diff < 2e-2, "f16 compute vs f32: logits differ by {diff}");
+
+    let targets = ids.narrow(1, 1, 5).unwrap();
+    let lp = CausalLm::token_log_probs(&out.logits.narrow(1, 0, 5).unwrap(), &targets).unwrap();
+    let grads = lp.mean_all().unwrap().neg().unwrap().backward().unwrap();
+    let vars = mixed.varmap().all_vars();
+    assert!(!vars.is_empty());
+    for var in &vars {
+        assert_eq!(var.dtype(), DType::F32, "master weights stay f32");
+        let g = grads
+            .get(var.as_tensor())
+            .expect("every master weight gets a gradient");
+        assert_eq!(g.dtype(), DType::F32);
+        let norm = g
+            .sqr()
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(norm > 0.0 && norm.is_finite(), "gradient norm {norm}");
+    }
+
+    let sampler = mixed.copy_with(false, mixed.compute_dtype()).unwrap();
+    assert_eq!(
+        (sampler.dtype(), sampler.compute_dtype()),
+        (DType::F16, DType::F16)
+    );
+    assert!(sampler.varmap().all_vars().is_empty());
+    let ls = sampler.forward(&ids, Some(&mask), None).unwrap().logits;
+    let lm = mixed.forward(&ids, Some(&mask), None).unwrap().logits;
+    let d = (ls.to_dtype(DType::F32).unwrap() - lm.to_dtype(DType::F32).unwrap())
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap();
+    assert!(d < 1e-3, "sampling copy vs mixed model: {d}");
+    // A frozen copy of a mixed model stays mixed.
+    let frozen = mixed.frozen_copy().unwrap();
+    assert_eq!(
+        (frozen.dtype(), frozen.compute_dtype()),
+        (DType::F32, DType::F16)
+    );
+}
