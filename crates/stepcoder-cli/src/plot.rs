@@ -1,5 +1,6 @@
-//! The training plot: reward, pass rate, outcome mix and curriculum stages over steps,
-//! drawn from the metrics JSONL into one PNG (rewritten as training goes).
+//! The training plot: reward, pass rate, outcome mix, curriculum stages, KL and the held-out
+//! learning curve over steps, drawn from the metrics and curve JSONL into one PNG (rewritten
+//! as training goes).
 
 use std::path::Path;
 use std::sync::Once;
@@ -8,6 +9,8 @@ use anyhow::{anyhow, Context};
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use stepcoder_ppo::StepMetrics;
+
+use crate::run::CurvePoint;
 
 const FONT: &str = "sans-serif";
 
@@ -71,13 +74,21 @@ fn panel(
     Ok(())
 }
 
-/// Draws the four panels of a run's metrics into `png`.
-pub fn plot_metrics(metrics: &[StepMetrics], png: &Path) -> anyhow::Result<()> {
+/// Draws the six panels of a run into `png`: its metrics per step, and the held-out learning
+/// curve (`curve`, empty when the run evaluates only before and after).
+pub fn plot_metrics(
+    metrics: &[StepMetrics],
+    curve: &[CurvePoint],
+    png: &Path,
+) -> anyhow::Result<()> {
     ensure_font();
-    let root = BitMapBackend::new(png, (1200, 800)).into_drawing_area();
+    let root = BitMapBackend::new(png, (1500, 800)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let panels = root.split_evenly((2, 2));
-    let x_max = metrics.last().map_or(1.0, |m| m.step as f64);
+    let panels = root.split_evenly((2, 3));
+    let x_max = metrics
+        .last()
+        .map_or(1.0, |m| m.step as f64)
+        .max(curve.last().map_or(0.0, |p| p.step as f64));
     let pts = |f: &dyn Fn(&StepMetrics) -> f64| -> Vec<(f64, f64)> {
         metrics.iter().map(|m| (m.step as f64, f(m))).collect()
     };
@@ -102,7 +113,7 @@ pub fn plot_metrics(metrics: &[StepMetrics], png: &Path) -> anyhow::Result<()> {
         }
     };
     panel(
-        &panels[2],
+        &panels[3],
         "outcome mix (fraction of rollouts)",
         0.0..1.0,
         x_max,
@@ -145,7 +156,7 @@ pub fn plot_metrics(metrics: &[StepMetrics], png: &Path) -> anyhow::Result<()> {
             * max_stage.max(1) as f64
     };
     panel(
-        &panels[3],
+        &panels[4],
         "curriculum (0 = no prefix given)",
         0.0..(max_stage.max(1) as f64 + 0.2),
         x_max,
@@ -158,25 +169,46 @@ pub fn plot_metrics(metrics: &[StepMetrics], png: &Path) -> anyhow::Result<()> {
             ),
         ],
     )?;
+    let kl_max = metrics.iter().map(|m| m.kl).fold(0.01f64, f64::max) * 1.1;
+    panel(
+        &panels[5],
+        "KL to the reference (rollouts)",
+        0.0..kl_max,
+        x_max,
+        &[("KL", BLACK, pts(&|m| m.kl))],
+    )?;
+    curve_panel(&panels[2], curve, x_max)?;
     root.present()
         .with_context(|| format!("writing {}", png.display()))?;
     Ok(())
 }
 
-/// The learning curve: held-out pass@1 after each evaluated PPO step, with its 95% interval
-/// as dashed lines, into `png`.
-pub fn plot_curve(points: &[crate::run::CurvePoint], png: &Path) -> anyhow::Result<()> {
+/// The learning curve alone (held-out pass@1 after each evaluated PPO step, with its 95%
+/// interval) into `png`.
+pub fn plot_curve(points: &[CurvePoint], png: &Path) -> anyhow::Result<()> {
     ensure_font();
     let root = BitMapBackend::new(png, (800, 500)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
     let x_max = points.last().map_or(1.0, |p| p.step as f64);
+    curve_panel(&root, points, x_max)?;
+    root.present()
+        .with_context(|| format!("writing {}", png.display()))?;
+    Ok(())
+}
+
+/// Held-out pass@1 with its 95% interval (the edges in a lighter color) over PPO steps.
+fn curve_panel(
+    area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    points: &[CurvePoint],
+    x_max: f64,
+) -> anyhow::Result<()> {
     let y_max = points
         .iter()
         .map(|p| p.pass1.hi)
         .fold(0.1f64, f64::max)
         .min(1.0)
         + 0.05;
-    let series = |f: fn(&crate::run::CurvePoint) -> f64| -> Vec<(f64, f64)> {
+    let series = |f: fn(&CurvePoint) -> f64| -> Vec<(f64, f64)> {
         points.iter().map(|p| (p.step as f64, f(p))).collect()
     };
     let title = match points.first() {
@@ -184,10 +216,10 @@ pub fn plot_curve(points: &[crate::run::CurvePoint], png: &Path) -> anyhow::Resu
             "held-out pass@1 ({} problems x {} samples), 95% interval",
             p.problems, p.samples_per_problem
         ),
-        None => "held-out pass@1".into(),
+        None => "held-out pass@1 (no evaluation during training)".into(),
     };
     panel(
-        &root,
+        area,
         &title,
         0.0..y_max,
         x_max,
@@ -200,10 +232,7 @@ pub fn plot_curve(points: &[crate::run::CurvePoint], png: &Path) -> anyhow::Resu
             ),
             ("", RGBColor(150, 170, 230), series(|p| p.pass1.hi)),
         ],
-    )?;
-    root.present()
-        .with_context(|| format!("writing {}", png.display()))?;
-    Ok(())
+    )
 }
 
 #[cfg(test)]
@@ -230,7 +259,21 @@ mod tests {
             .collect();
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("plot.png");
-        plot_metrics(&metrics, &png).unwrap();
+        let curve: Vec<CurvePoint> = [(0, 0.1), (10, 0.2), (20, 0.25)]
+            .into_iter()
+            .map(|(step, p)| CurvePoint {
+                step,
+                problems: 80,
+                samples_per_problem: 2,
+                pass1: stepcoder_eval::Interval {
+                    estimate: p,
+                    lo: p - 0.05,
+                    hi: p + 0.05,
+                    level: 0.95,
+                },
+            })
+            .collect();
+        plot_metrics(&metrics, &curve, &png).unwrap();
         let bytes = std::fs::read(&png).unwrap();
         assert!(bytes.starts_with(b"\x89PNG"), "not a PNG");
         assert!(

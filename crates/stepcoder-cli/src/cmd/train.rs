@@ -34,9 +34,16 @@ pub struct TrainArgs {
     /// Print the resolved configuration (defaults + preset + file) with comments and exit.
     #[arg(long)]
     pub print_config: bool,
+    /// Redraw plot.png and curve.png of this run directory from its metrics.jsonl and
+    /// curve.jsonl, and exit (e.g. after copying a run's logs from another machine).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["resume", "config", "overwrite"])]
+    pub replot: Option<PathBuf>,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.replot {
+        return crate::run::replot(&RunDir(dir.clone()));
+    }
     if let Some(dir) = &args.resume {
         let dir = RunDir(dir.clone());
         if !dir.config().exists() {

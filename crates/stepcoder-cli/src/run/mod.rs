@@ -355,9 +355,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
             100.0 * m.pass_rate,
             m.kl
         ));
-        if let Err(e) = crate::plot::plot_metrics(trainer.history(), &dir.plot()) {
-            tracing::warn!("plot not updated: {e:#}");
-        }
+        redraw_plot(&dir, trainer.history());
         let every = cfg.eval.every;
         if evaluating && every > 0 && done % every == 0 && done < cfg.run.steps {
             let path = dir.0.join(format!("eval_step_{done:06}.json"));
@@ -392,6 +390,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
         eprintln!("after training:\n{}", after.table());
         if cfg.eval.every > 0 {
             append_curve(&dir, trainer.step_count(), &after)?;
+            redraw_plot(&dir, trainer.history());
         }
         after_report = Some(after);
     }
@@ -409,6 +408,36 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
         dir.checkpoints().display()
     );
     Ok(after_report)
+}
+
+/// Rewrites `plot.png` from the metrics so far and the learning curve; a failure only warns
+/// (a plot must never stop training).
+fn redraw_plot(dir: &RunDir, history: &[stepcoder_ppo::StepMetrics]) {
+    let curve = if dir.curve().exists() {
+        JsonLines::<CurvePoint>::read(&dir.curve()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    if let Err(e) = crate::plot::plot_metrics(history, &curve, &dir.plot()) {
+        tracing::warn!("plot not updated: {e:#}");
+    }
+}
+
+/// Redraws a run's `plot.png` and (when it has a learning curve) `curve.png` from its logs.
+pub fn replot(dir: &RunDir) -> anyhow::Result<()> {
+    let history = stepcoder_ppo::MetricsLog::read(&dir.metrics())?;
+    let curve = if dir.curve().exists() {
+        JsonLines::<CurvePoint>::read(&dir.curve())?
+    } else {
+        Vec::new()
+    };
+    crate::plot::plot_metrics(&history, &curve, &dir.plot())?;
+    eprintln!("wrote {}", dir.plot().display());
+    if !curve.is_empty() {
+        crate::plot::plot_curve(&curve, &dir.curve_plot())?;
+        eprintln!("wrote {}", dir.curve_plot().display());
+    }
+    Ok(())
 }
 
 /// One point of the learning curve: held-out pass@1 after `step` PPO steps (0: the model PPO
