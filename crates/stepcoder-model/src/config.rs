@@ -168,6 +168,32 @@ impl Config {
         }
     }
 
+    /// The Qwen2.5-0.5B shape (Qwen2: q/k/v bias, 14 heads over 2 KV heads, tied embeddings,
+    /// vocabulary 151936): 494M parameters.
+    pub fn qwen2_5_0_5b() -> Self {
+        Config {
+            model_type: "qwen2".into(),
+            vocab_size: 151_936,
+            hidden_size: 896,
+            intermediate_size: 4864,
+            num_hidden_layers: 24,
+            num_attention_heads: 14,
+            num_key_value_heads: Some(2),
+            head_dim: None,
+            rms_norm_eps: 1e-6,
+            rope_theta: 1_000_000.0,
+            rope_scaling: None,
+            max_position_embeddings: 32768,
+            tie_word_embeddings: true,
+            attention_bias: false,
+            hidden_act: "silu".into(),
+            bos_token_id: None,
+            eos_token_id: Some(TokenIds::One(151_645)),
+            pad_token_id: None,
+            extra: Default::default(),
+        }
+    }
+
     /// Check the shape parameters agree with each other.
     pub fn validate(&self) -> Result<()> {
         let bad = |msg: String| Err(ModelError::Config(msg));
