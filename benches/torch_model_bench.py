@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch CPU baseline for `stepcoder bench model`: the same Llama shapes, the same work.
+"""PyTorch baseline for `stepcoder bench model`: the same Llama shapes, the same work.
 
 Train: forward + next-token cross-entropy + backward + AdamW step on a (batch, seq) token batch.
 Sample: KV-cache decoding of `new_tokens` tokens (temperature 1) after a (seq - new_tokens)
 prompt, all rows together. Prints one JSON object: {shape: {torch_train_tokens_per_s, ...}}.
+On the CPU by default; --device cuda --dtype bf16 runs on a GPU with the forward under bf16
+autocast over f32 weights (stepcoder's mixed precision).
 """
+import contextlib
 import argparse
 import json
 import math
@@ -72,7 +75,8 @@ class Block(nn.Module):
         att = (q @ k.transpose(-1, -2)) / math.sqrt(self.hd)
         s = k.shape[2]
         if t > 1:
-            mask = torch.full((t, s), float("-inf")).triu(s - t + 1)
+            mask = torch.full((t, s), float("-inf"), device=x.device, dtype=att.dtype)
+            mask = mask.triu(s - t + 1)
             att = att + mask
         att = att.softmax(-1)
         x = x + self.o((att @ v).transpose(1, 2).reshape(b, t, -1))
@@ -91,57 +95,78 @@ class Llama(nn.Module):
         if s["tied"]:
             self.head.weight = self.embed.weight
         hd = s["hidden"] // s["heads"]
-        self.inv = 1.0 / (s["theta"] ** (torch.arange(0, hd, 2).float() / hd))
+        self.register_buffer(
+            "inv", 1.0 / (s["theta"] ** (torch.arange(0, hd, 2).float() / hd)), persistent=False)
 
     def forward(self, ids, past=0, caches=None):
         t = ids.shape[1]
-        pos = torch.arange(past, past + t).float()
+        pos = torch.arange(past, past + t, device=ids.device).float()
         f = torch.outer(pos, self.inv)
         emb = torch.cat([f, f], -1)
-        cos, sin = emb.cos(), emb.sin()
         x = self.embed(ids)
+        dt = torch.bfloat16 if torch.is_autocast_enabled(ids.device.type) else x.dtype
+        cos, sin = emb.cos().to(dt), emb.sin().to(dt)
         for i, blk in enumerate(self.blocks):
             x = blk(x, cos, sin, None if caches is None else caches[i])
         return self.head(self.norm(x))
 
 
-def bench_train(s, steps):
+def sync(dev):
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def autocast(dev, dtype):
+    if dtype == "bf16":
+        return torch.autocast(dev.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def bench_train(s, steps, dev, dtype):
     torch.manual_seed(0)
-    m = Llama(s)
+    m = Llama(s).to(dev)
     opt = torch.optim.AdamW(m.parameters(), lr=1e-4)
-    ids = torch.randint(0, s["vocab"], (s["batch"], s["seq"]))
+    ids = torch.randint(0, s["vocab"], (s["batch"], s["seq"]), device=dev)
 
     def step():
-        logits = m(ids)
-        loss = F.cross_entropy(logits[:, :-1].reshape(-1, s["vocab"]), ids[:, 1:].reshape(-1))
+        with autocast(dev, dtype):
+            logits = m(ids)
+        loss = F.cross_entropy(logits[:, :-1].reshape(-1, s["vocab"]).float(),
+                               ids[:, 1:].reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
 
     step()
+    sync(dev)
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
+    sync(dev)
     dt = (time.perf_counter() - t0) / steps
     return s["batch"] * s["seq"] / dt
 
 
 @torch.no_grad()
-def bench_sample(s, new_tokens):
+def bench_sample(s, new_tokens, dev, dtype):
     torch.manual_seed(1)
-    m = Llama(s).eval()
+    m = Llama(s).eval().to(dev)
+    if dtype == "bf16":
+        m = m.to(torch.bfloat16)
     b, plen = s["batch"], max(1, s["seq"] - new_tokens)
-    ids = torch.randint(0, s["vocab"], (b, plen))
-    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(0, s["vocab"], (b, plen), device=dev)
+    g = torch.Generator(device=dev).manual_seed(7)
+    sync(dev)
     t0 = time.perf_counter()
     caches = [[] for _ in m.blocks]
     logits = m(ids, 0, caches)[:, -1]
     past, n = plen, 0
     for _ in range(new_tokens):
-        tok = torch.multinomial(logits.softmax(-1), 1, generator=g)
+        tok = torch.multinomial(logits.float().softmax(-1), 1, generator=g)
         n += b
         logits = m(tok, past, caches)[:, -1]
         past += 1
+    sync(dev)
     return n / (time.perf_counter() - t0)
 
 
@@ -151,14 +176,18 @@ def main():
     ap.add_argument("--train-steps", type=int, default=3)
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    out = {"torch_version": torch.__version__, "threads": a.threads}
+    dev = torch.device(a.device)
+    out = {"torch_version": torch.__version__, "threads": a.threads, "device": dev.type,
+           "dtype": a.dtype}
     for name in a.shapes.split(","):
         s = SHAPES[name]
         out[name] = {
-            "torch_train_tokens_per_s": bench_train(s, a.train_steps),
-            "torch_sample_tokens_per_s": bench_sample(s, a.new_tokens),
+            "torch_train_tokens_per_s": bench_train(s, a.train_steps, dev, a.dtype),
+            "torch_sample_tokens_per_s": bench_sample(s, a.new_tokens, dev, a.dtype),
         }
     print(json.dumps(out))
 

@@ -19,6 +19,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod cmd;
+pub mod device;
 pub mod plot;
 pub mod run;
 
@@ -28,6 +29,15 @@ pub mod run;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Where the model runs: cpu, cuda or cuda:N (for train, sft, eval, ablate, generate and
+    /// bench; overrides `[run] device`). CUDA needs a build with `--features cuda`; a CUDA
+    /// build without a usable GPU falls back to the CPU with a warning.
+    #[arg(long, global = true, value_name = "cpu|cuda[:N]")]
+    device: Option<device::DeviceSpec>,
+    /// The forward's dtype (overrides `[run] precision`): auto = bf16 on a GPU (f32 master
+    /// weights and optimizer state), f32 on the CPU; f32 = everything f32; bf16.
+    #[arg(long, global = true, value_enum)]
+    precision: Option<device::Precision>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +86,28 @@ fn init_logging() {
 pub fn main_entry() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging();
+    if cli.device.is_some() || cli.precision.is_some() {
+        let uses_model = matches!(
+            cli.command,
+            Command::Train(_)
+                | Command::Ablate(_)
+                | Command::Sft(_)
+                | Command::Eval(_)
+                | Command::Generate(_)
+                | Command::Bench(_)
+        );
+        if !uses_model {
+            eprintln!(
+                "error: --device and --precision apply to train, sft, eval, ablate, generate \
+                 and bench (this command runs no model)"
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+        device::set_overrides(device::Overrides {
+            device: cli.device,
+            precision: cli.precision,
+        });
+    }
     let result = match cli.command {
         Command::Data(c) => cmd::data::run(c),
         Command::Curriculum(c) => cmd::curriculum::run(c),
@@ -120,6 +152,10 @@ mod tests {
             "stepcoder exec --code p.py --json",
             "stepcoder data stats builtin",
             "stepcoder serve --bind 127.0.0.1:0 --workers 2 --max-queue 8 --max-body-mb 4",
+            "stepcoder train --device cuda:1 --precision f32 --preset quick",
+            "stepcoder --device cpu eval --data builtin",
+            "stepcoder generate --prompt hi --device cuda",
+            "stepcoder bench model --device cpu",
         ] {
             if let Err(e) = Cli::try_parse_from(line.split(' ')) {
                 panic!("`{line}`: {e}");
@@ -132,5 +168,9 @@ mod tests {
         };
         assert_eq!(args.k, vec![1, 5]);
         assert!(Cli::try_parse_from(["stepcoder", "eval", "--data", "x", "--k", "0"]).is_err());
+        let cli = Cli::parse_from(["stepcoder", "ablate", "--device", "cuda:2"]);
+        assert_eq!(cli.device, Some(device::DeviceSpec::Cuda(2)));
+        let e = Cli::try_parse_from(["stepcoder", "train", "--device", "gpu"]).unwrap_err();
+        assert!(e.to_string().contains("cpu, cuda or cuda:N"), "{e}");
     }
 }

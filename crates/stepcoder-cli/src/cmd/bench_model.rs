@@ -1,12 +1,13 @@
-//! `stepcoder bench model`: train and sampling tokens/s of our candle model on CPU against
-//! PyTorch CPU measured in the same run (benches/torch_model_bench.py).
+//! `stepcoder bench model`: train and sampling tokens/s of our candle model against PyTorch
+//! measured in the same run (benches/torch_model_bench.py), on the CPU or (with `--device
+//! cuda`) a GPU.
 
 use anyhow::{bail, Context};
 use clap::Args;
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use stepcoder_model::bench::{measure, BenchShape};
+use stepcoder_model::bench::{measure_on, BenchShape};
 
 #[derive(Debug, Args)]
 pub struct ModelBenchArgs {
@@ -29,6 +30,10 @@ pub struct ModelBenchArgs {
     /// Skip the PyTorch baseline.
     #[arg(long)]
     pub no_torch: bool,
+    /// The Python with PyTorch (default: $STEPCODER_TORCH_PYTHON, else `python3` when it
+    /// imports torch, else the venv of benches/setup_torch_venv.sh, created if missing).
+    #[arg(long)]
+    pub python: Option<PathBuf>,
     /// The repository's benches/ folder (setup_torch_venv.sh, torch_model_bench.py).
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../benches"))]
     pub benches_dir: PathBuf,
@@ -47,8 +52,26 @@ fn threads() -> usize {
         .unwrap_or(1)
 }
 
-fn torch_figures(a: &ModelBenchArgs) -> anyhow::Result<Value> {
-    let setup = a.benches_dir.join("setup_torch_venv.sh");
+/// The Python to run a PyTorch baseline with: `explicit`, else `$STEPCODER_TORCH_PYTHON`,
+/// else `python3` when it imports torch (a GPU machine's image), else the venv that
+/// `benches/setup_torch_venv.sh` creates (from PyPI) and prints.
+pub fn torch_python(benches_dir: &Path, explicit: Option<&Path>) -> anyhow::Result<String> {
+    if let Some(p) = explicit {
+        return Ok(p.display().to_string());
+    }
+    if let Some(p) = std::env::var_os("STEPCODER_TORCH_PYTHON").filter(|p| !p.is_empty()) {
+        return Ok(p.to_string_lossy().into_owned());
+    }
+    let has_torch = Command::new("python3")
+        .args(["-c", "import torch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if has_torch {
+        return Ok("python3".into());
+    }
+    let setup = benches_dir.join("setup_torch_venv.sh");
     let out = Command::new("bash")
         .arg(&setup)
         .output()
@@ -60,7 +83,11 @@ fn torch_figures(a: &ModelBenchArgs) -> anyhow::Result<Value> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    let python = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn torch_figures(a: &ModelBenchArgs, place: &crate::device::Selected) -> anyhow::Result<Value> {
+    let python = torch_python(&a.benches_dir, a.python.as_deref())?;
     let script = a.benches_dir.join("torch_model_bench.py");
     let out = Command::new(&python)
         .arg(&script)
@@ -68,6 +95,8 @@ fn torch_figures(a: &ModelBenchArgs) -> anyhow::Result<Value> {
         .args(["--train-steps", &a.train_steps.to_string()])
         .args(["--new-tokens", &a.new_tokens.to_string()])
         .args(["--threads", &threads().to_string()])
+        .args(["--device", if place.is_cuda() { "cuda" } else { "cpu" }])
+        .args(["--dtype", crate::cmd::bench_ppo::torch_dtype(place)])
         .output()
         .with_context(|| format!("running {python} {}", script.display()))?;
     if !out.status.success() {
@@ -88,8 +117,11 @@ pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {
         // Before the first tensor op: candle and rayon size their pools from it.
         std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
     }
+    // `--device` / `--precision` (global flags): the CPU in f32 unless asked.
+    let place = crate::device::select_from_flags()?;
     let mut report = serde_json::Map::new();
     report.insert("threads".into(), json!(threads()));
+    report.insert("device".into(), json!(place.describe()));
     let mut ours = Vec::new();
     for name in a.shapes.split(',').map(str::trim) {
         let shape = match name {
@@ -100,14 +132,20 @@ pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {
         eprintln!("measuring candle: {name} ...");
         ours.push((
             name.to_string(),
-            measure(&shape, a.train_steps, a.new_tokens)?,
+            measure_on(
+                &shape,
+                a.train_steps,
+                a.new_tokens,
+                &place.device,
+                place.compute,
+            )?,
         ));
     }
     let torch = if a.no_torch {
         None
     } else {
         eprintln!("measuring PyTorch ...");
-        Some(torch_figures(&a)?)
+        Some(torch_figures(&a, &place)?)
     };
     if let Some(v) = torch.as_ref().and_then(|t| t.get("torch_version")) {
         report.insert("torch_version".into(), v.clone());

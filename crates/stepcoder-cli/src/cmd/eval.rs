@@ -11,10 +11,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use stepcoder_core::Problem;
 use stepcoder_data::Format;
 use stepcoder_eval::{evaluate, paired_difference, EvalConfig, EvalReport, PairedDifference};
-use stepcoder_model::LoadOptions;
 use stepcoder_sandbox::{Sandbox, SandboxConfig};
 
 use super::common::{load_problems, parse_k};
+use crate::device::Selected;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
@@ -100,6 +100,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     cfg.validate()?;
+    // `--device` / `--precision` (global flags): the CPU in f32 unless asked.
+    let place = crate::device::select_from_flags()?;
     let mut data = load_problems(data_spec, args.format)?;
     if let Some(n) = args.limit {
         data.problems.truncate(n);
@@ -115,9 +117,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let baseline = args
         .baseline
         .as_deref()
-        .map(|m| evaluate_model(m, "baseline", &data.problems, &cfg, &sandbox))
+        .map(|m| evaluate_model(m, "baseline", &data.problems, &cfg, &sandbox, &place))
         .transpose()?;
-    let (source, report) = evaluate_model(&args.model, "model", &data.problems, &cfg, &sandbox)?;
+    let (source, report) =
+        evaluate_model(&args.model, "model", &data.problems, &cfg, &sandbox, &place)?;
     let paired = baseline
         .as_ref()
         .map(|(_, b)| paired_difference(b, &report))
@@ -158,15 +161,11 @@ fn evaluate_model(
     problems: &[Problem],
     cfg: &EvalConfig,
     sandbox: &Sandbox,
+    place: &Selected,
 ) -> anyhow::Result<(PathBuf, EvalReport)> {
-    let loaded = stepcoder_model::load(
-        Some(spec),
-        &LoadOptions {
-            trainable: false,
-            ..LoadOptions::default()
-        },
-    )
-    .with_context(|| format!("loading {label} `{spec}`"))?;
+    let loaded = place
+        .load_model(spec, false)
+        .with_context(|| format!("loading {label} `{spec}`"))?;
     let total = (problems.len() * cfg.samples) as u64;
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template(

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use stepcoder_model::{generate, LoadOptions, SamplingConfig};
+use stepcoder_model::{generate, SamplingConfig};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -31,11 +31,10 @@ pub struct GenerateArgs {
 }
 
 pub fn run(a: GenerateArgs) -> anyhow::Result<()> {
-    let opts = LoadOptions {
-        trainable: false,
-        ..Default::default()
-    };
-    let lm = stepcoder_model::load(Some(&a.model), &opts)
+    // `--device` / `--precision` (global flags): the CPU in f32 unless asked.
+    let place = crate::device::select_from_flags()?;
+    let lm = place
+        .load_model(&a.model, false)
         .with_context(|| format!("loading model `{}`", a.model))?;
     let ids = lm.tokenizer.encode_chat_prompt(&a.prompt)?;
     let cfg = SamplingConfig {

@@ -3,6 +3,7 @@
 pub mod ablate;
 pub mod bench;
 pub mod bench_model;
+pub mod bench_ppo;
 pub mod bench_sandbox;
 pub mod common;
 pub mod curriculum;

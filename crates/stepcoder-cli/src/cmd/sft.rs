@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use stepcoder_model::LoadOptions;
 use stepcoder_sandbox::Sandbox;
 
 use crate::run::config::TrainConfig;
@@ -41,7 +40,12 @@ pub fn run(args: SftArgs) -> anyhow::Result<()> {
     dir.prepare_fresh(args.overwrite)?;
     std::fs::write(dir.config(), cfg.to_commented_toml()?)?;
     let (train, eval) = split_problems(&cfg)?;
-    let loaded = stepcoder_model::load(Some(&cfg.model.path), &LoadOptions::default())
+    // `[run] device` / `precision` (or --device / --precision): f32 master weights, the
+    // forward in bf16 on a GPU.
+    let place = crate::device::select(cfg.run.device, cfg.run.precision)?;
+    eprintln!("device: {}", place.describe());
+    let loaded = place
+        .load_model(&cfg.model.path, true)
         .with_context(|| format!("loading model `{}`", cfg.model.path))?;
     let sandbox = Sandbox::new(cfg.sandbox.build()).context("starting the sandbox")?;
     let run_eval = |label: &str, enabled: bool| -> anyhow::Result<()> {

@@ -13,6 +13,8 @@ use stepcoder_eval::EvalConfig;
 use stepcoder_fgo::CoverageMask;
 use stepcoder_ppo::PpoConfig;
 
+use crate::device::{DeviceSpec, Precision};
+
 /// Where a run writes, how long it runs, how often it saves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -26,6 +28,14 @@ pub struct RunSection {
     pub keep_checkpoints: usize,
     /// Write every rollout (prefix, completion, outcome, reward, FGO share) to samples.jsonl.
     pub log_samples: bool,
+    /// Where the model runs: "cpu", "cuda" or "cuda:N" (`--device` overrides it). CUDA needs
+    /// a build with the `cuda` feature; a CUDA build without a usable GPU falls back to the
+    /// CPU with a warning.
+    pub device: DeviceSpec,
+    /// The dtype of sampling and the forward: "auto" (bf16 on a GPU, f32 on the CPU), "f32"
+    /// (everything f32), "bf16". Master weights and optimizer state are f32 in every case
+    /// (`--precision` overrides it).
+    pub precision: Precision,
 }
 
 impl Default for RunSection {
@@ -36,6 +46,8 @@ impl Default for RunSection {
             checkpoint_every: 10,
             keep_checkpoints: 2,
             log_samples: true,
+            device: DeviceSpec::Cpu,
+            precision: Precision::Auto,
         }
     }
 }
@@ -440,11 +452,12 @@ impl TrainConfig {
             merge(&mut value, file);
         }
         let text = toml::to_string(&value).context("re-serializing the merged config")?;
-        let cfg: TrainConfig = toml::from_str(&text).map_err(|e| {
+        let mut cfg: TrainConfig = toml::from_str(&text).map_err(|e| {
             let origin =
                 path.map_or_else(|| format!("preset `{preset}`"), |p| p.display().to_string());
             anyhow::anyhow!("{origin}: {}", e.message().trim())
         })?;
+        cfg.apply_command_line();
         cfg.validate()?;
         Ok(cfg)
     }
@@ -453,13 +466,33 @@ impl TrainConfig {
     pub fn from_file(path: &Path) -> anyhow::Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let cfg: TrainConfig = toml::from_str(&text)
+        let mut cfg: TrainConfig = toml::from_str(&text)
             .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message().trim()))?;
+        cfg.apply_command_line();
         cfg.validate()?;
         Ok(cfg)
     }
 
+    /// `--device` and `--precision` from the command line replace `[run] device` and
+    /// `[run] precision` (also of a resumed run: a run can continue on another machine).
+    fn apply_command_line(&mut self) {
+        let o = crate::device::overrides();
+        if let Some(d) = o.device {
+            self.run.device = d;
+        }
+        if let Some(p) = o.precision {
+            self.run.precision = p;
+        }
+    }
+
     pub fn validate(&self) -> anyhow::Result<()> {
+        if let (DeviceSpec::Cuda(n), false) = (self.run.device, cfg!(feature = "cuda")) {
+            // Before anything is loaded or written: the run could not start.
+            bail!(
+                "run.device = \"cuda:{n}\": {}",
+                crate::device::NO_CUDA_FEATURE
+            );
+        }
         if self.run.keep_checkpoints == 0 {
             bail!("run.keep_checkpoints must be at least 1");
         }
@@ -507,7 +540,7 @@ impl TrainConfig {
 /// What each section is for; keys are documented in the crates the section configures.
 fn section_comment(section: &str) -> Option<&'static str> {
     Some(match section {
-        "run" => "Output directory (metrics.jsonl, samples.jsonl, plot.png, checkpoints/, eval_*.json),\nlength, checkpointing, rollout logging.",
+        "run" => "Output directory (metrics.jsonl, samples.jsonl, plot.png, checkpoints/, eval_*.json),\nlength, checkpointing, rollout logging; device = \"cpu\", \"cuda\" or \"cuda:N\" (a build with the\n`cuda` feature), precision = \"auto\" (bf16 forward on a GPU over f32 master weights), \"f32\", \"bf16\".",
         "model" => "Policy to start from: a Hugging Face folder, a .gguf file, or \"default\"\n(SmolLM2-135M-Instruct; $STEPCODER_MODEL overrides it).",
         "data" => "Training problems (\"builtin\" or a file: APPS+, APPS, HumanEval, MBPP, evalplus) and the\nheld-out evaluation problems (\"holdout\": every holdout_every-th problem, never trained on).",
         "curriculum" => "CCCS. type = \"step\" (paper Algorithm 1: alpha = moving-average weight, rho_t = advance\nthreshold), \"staged\" (global level n/2, n/4, none), or \"none\" (plain RL).",
@@ -577,6 +610,47 @@ mod tests {
             TrainConfig::resolve("default", Some(&path)).unwrap_err()
         );
         assert!(err.contains("alpha"), "{err}");
+    }
+
+    /// `[run] device` and `precision` read and print; a config written before they existed
+    /// still loads (CPU, auto); a bad device is named.
+    #[test]
+    fn device_and_precision_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[run]\ndevice = \"cuda:1\"\nprecision = \"f32\"\n").unwrap();
+        if !cfg!(feature = "cuda") {
+            // A build without CUDA refuses the config before anything runs, and says why.
+            let err = format!(
+                "{:#}",
+                TrainConfig::resolve("quick", Some(&path)).unwrap_err()
+            );
+            assert!(err.contains("without the `cuda` feature"), "{err}");
+        }
+        let mut cfg = TrainConfig::resolve("quick", None).unwrap();
+        let file: TrainConfig = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        cfg.run.device = file.run.device;
+        cfg.run.precision = file.run.precision;
+        assert_eq!(cfg.run.device, DeviceSpec::Cuda(1));
+        assert_eq!(cfg.run.precision, Precision::F32);
+        let text = cfg.to_commented_toml().unwrap();
+        assert!(text.contains("device = \"cuda:1\""), "{text}");
+        assert!(text.contains("precision = \"f32\""), "{text}");
+        assert!(text.contains("# ") && text.contains("cuda:N"), "{text}");
+        assert_eq!(toml::from_str::<TrainConfig>(&text).unwrap(), cfg);
+
+        // An older run's config.toml: no device or precision keys.
+        std::fs::write(&path, "[run]\nsteps = 2\noutput_dir = \"x\"\n").unwrap();
+        let old = TrainConfig::from_file(&path).unwrap();
+        assert_eq!(old.run.device, DeviceSpec::Cpu);
+        assert_eq!(old.run.precision, Precision::Auto);
+
+        std::fs::write(&path, "[run]\ndevice = \"gpu\"\n").unwrap();
+        let err = format!(
+            "{:#}",
+            TrainConfig::resolve("default", Some(&path)).unwrap_err()
+        );
+        assert!(err.contains("gpu") && err.contains("cuda:N"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use stepcoder_core::{CurriculumSchedule, Executor, Problem, StepCoderReward, Tok
 use stepcoder_curriculum::{NoCurriculum, StagedConfig, StagedSchedule, StepConfig, StepSchedule};
 use stepcoder_eval::{evaluate, EvalReport, Interval, PairedDifference};
 use stepcoder_fgo::{CoverageMask, FullMask};
-use stepcoder_model::{CausalLm, LoadOptions, ModelTokenizer};
+use stepcoder_model::{CausalLm, ModelTokenizer};
 use stepcoder_ppo::{Components, JsonLines, Trainer};
 
 use crate::cmd::common::load_problems;
@@ -190,6 +190,14 @@ pub fn evaluate_to(
     problems: &[Problem],
     out: &Path,
 ) -> anyhow::Result<EvalReport> {
+    // A mixed-precision policy (f32 weights, bf16 forward) samples from a bf16 copy: one
+    // cast, not one per weight per token.
+    let sampling_copy = if model.compute_dtype() != model.dtype() {
+        Some(model.copy_with(false, model.compute_dtype())?)
+    } else {
+        None
+    };
+    let model = sampling_copy.as_ref().unwrap_or(model);
     let sampling = cfg.eval.sampling();
     let n = if cfg.eval.limit > 0 {
         cfg.eval.limit.min(problems.len())
@@ -265,11 +273,16 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
             path,
         )
     };
+    // `[run] device` and `precision` (or --device / --precision): f32 master weights and
+    // optimizer state; on a GPU the forward and sampling in bf16 unless precision = "f32".
+    let place = crate::device::select(cfg.run.device, cfg.run.precision)?;
+    eprintln!("device: {}", place.describe());
     let mut trainer = match resume.then(|| dir.latest_checkpoint()).flatten() {
         Some(ckpt) => {
             eprintln!("resuming from {}", ckpt.display());
-            let t = Trainer::resume(&ckpt, &candle_core::Device::Cpu, train_set, parts)
+            let mut t = Trainer::resume(&ckpt, &place.device, train_set, parts)
                 .with_context(|| format!("resuming from {}", ckpt.display()))?;
+            t.set_compute_dtype(place.compute)?;
             // Steps after the checkpoint are redone: keep the logs consistent with them.
             let mut text = String::new();
             for m in t.history() {
@@ -288,7 +301,8 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
                     dir.checkpoints().display()
                 );
             }
-            let loaded = stepcoder_model::load(Some(&cfg.model.path), &LoadOptions::default())
+            let loaded = place
+                .load_model(&cfg.model.path, true)
                 .with_context(|| format!("loading model `{}`", cfg.model.path))?;
             eprintln!("model: {}", loaded.source.display());
             let _ = std::fs::remove_file(dir.curve());
