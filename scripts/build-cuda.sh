@@ -5,16 +5,21 @@
 # CUDA_ERROR_NO_DEVICE; the real libcuda.so.1 of the GPU machine is used at run time),
 # CUDA_ROOT and CUDA_COMPUTE_CAP=90 (H100/H200). Cold build: about 20 min on 2 cores.
 #
-# Usage: scripts/build-cuda.sh            kernel tests (+ the `stepcoder` binary if the CLI
-#                                         has a `cuda` feature), release profile
+# Usage: scripts/build-cuda.sh            kernel tests and the `stepcoder` binary with
+#                                         `--features cuda`, release profile
 #        scripts/build-cuda.sh ARGS...    `cargo build ARGS...` with the CUDA environment
-# Output: the test binary path is printed; the binary is stripped and gzipped to
-# target/release/stepcoder-cuda.gz (the raw one is over the 64 MiB that can be carried).
+# Output (in $CARGO_TARGET_DIR, default target/cuda: a CUDA build never replaces the plain
+# target/release/stepcoder, which starts without libcuda.so.1): release/stepcoder-cuda.gz
+# (stripped and gzipped: the raw binary is over the 64 MiB that can be carried) and
+# release/stepcoder-kernel-tests-cuda.gz (the kernels' test binary, CUDA against the CPU
+# reference); scripts/gpu-check.sh uses both.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 . "$ROOT/scripts/cuda-env.sh"
 set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/cuda}"
+T="$CARGO_TARGET_DIR/release"
 
 # libcuda stub: the symbol names come from the cudarc sources cargo resolved.
 cargo fetch --quiet
@@ -31,15 +36,29 @@ if [ "$#" -gt 0 ]; then
   exec cargo build "$@"
 fi
 
-cargo test --release -p stepcoder-kernels --features cuda --no-run 2>&1 | tee /dev/stderr |
-  grep -oE 'target/release/deps/all-[0-9a-f]+' | tail -1 >"$ROOT/target/cuda-kernel-tests.txt" || true
-echo "build-cuda: kernel tests: $(cat "$ROOT/target/cuda-kernel-tests.txt")" >&2
+# The kernels' integration-test binary (`tests/all`), found in cargo's JSON messages.
+mkdir -p "$T"
+cargo test --release -p stepcoder-kernels --features cuda --no-run --message-format=json |
+  python3 -c '
+import json, sys
+for line in sys.stdin:
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if m.get("reason") == "compiler-message":
+        sys.stderr.write(m["message"].get("rendered") or "")
+    if (m.get("reason") == "compiler-artifact" and m.get("executable")
+            and "stepcoder-kernels" in m["package_id"] and m["target"]["name"] == "all"):
+        print(m["executable"])
+' >"$CARGO_TARGET_DIR/cuda-kernel-tests.txt"
+KT="$(tail -1 "$CARGO_TARGET_DIR/cuda-kernel-tests.txt")"
+[ -x "$KT" ] || { echo "build-cuda: no kernel test binary found" >&2; exit 1; }
+strip -o "$T/stepcoder-kernel-tests-cuda" "$KT"
+gzip -9 -f -k "$T/stepcoder-kernel-tests-cuda"
+echo "build-cuda: kernel tests: $KT" >&2
 
-if grep -qE '^cuda *=' crates/stepcoder-cli/Cargo.toml 2>/dev/null; then
-  cargo build --release -p stepcoder-cli --features cuda
-  strip -o target/release/stepcoder-cuda target/release/stepcoder
-  gzip -9 -f -k target/release/stepcoder-cuda
-  ls -la target/release/stepcoder-cuda target/release/stepcoder-cuda.gz >&2
-else
-  echo "build-cuda: crates/stepcoder-cli has no \`cuda\` feature yet; built the kernel tests only" >&2
-fi
+cargo build --release -p stepcoder-cli --features cuda
+strip -o "$T/stepcoder-cuda" "$T/stepcoder"
+gzip -9 -f -k "$T/stepcoder-cuda"
+ls -la "$T/stepcoder-cuda" "$T/stepcoder-cuda.gz" "$T/stepcoder-kernel-tests-cuda.gz" >&2
