@@ -376,10 +376,8 @@ epochs = 1
         r#"
 [run]
 output_dir = "runs/laptop"
-steps = 48
-checkpoint_every = 16
-[data]
-holdout_every = 2
+steps = 12
+checkpoint_every = 4
 [eval]
 samples = 2
 ks = [1]
@@ -387,10 +385,10 @@ temperature = 0.2
 top_p = 0.95
 max_new_tokens = 192
 batch_size = 16
-every = 16
+every = 6
 [sft]
 warm_start = true
-epochs = 3
+epochs = 2
 lr = 5e-5
 [ppo]
 problems_per_step = 2
@@ -398,7 +396,7 @@ samples_per_problem = 4
 max_new_tokens = 192
 minibatch_rows = 4
 [ppo.policy_lr]
-peak_lr = 1e-5
+peak_lr = 2e-6
 "#,
     ),
     (
@@ -577,7 +575,7 @@ mod tests {
         assert_eq!(quick.run.steps, 3);
         let laptop = TrainConfig::resolve("laptop", None).unwrap();
         assert!(laptop.sft.warm_start && laptop.eval.every > 0);
-        assert_eq!(laptop.ppo.policy_lr.peak_lr, 1e-5);
+        assert_eq!(laptop.ppo.policy_lr.peak_lr, 2e-6);
         assert_eq!(laptop.ppo.policy_lr.decay, stepcoder_ppo::Decay::Constant);
         assert_eq!(quick.ppo.samples_per_problem, 4);
         assert!(TrainConfig::resolve("nope", None).is_err());
