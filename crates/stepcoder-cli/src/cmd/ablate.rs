@@ -17,7 +17,6 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 use stepcoder_eval::{EvalReport, Interval, PairedDifference};
-use stepcoder_model::LoadOptions;
 use stepcoder_ppo::{MetricsLog, StepMetrics};
 
 use crate::run::config::{CurriculumSection, MaskSection, TrainConfig};
@@ -153,11 +152,13 @@ fn mean_summary(all: &[TrainingSummary]) -> Option<TrainingSummary> {
     })
 }
 
-/// One arm's evaluated seeds: `(seed, report)` in seed order, and its training summaries.
-fn read_arm(
-    out: &Path,
-    arm: &str,
-) -> anyhow::Result<(Vec<(u64, EvalReport)>, Vec<TrainingSummary>)> {
+/// One arm's evaluated seeds, `(seed, report)` in seed order, and their training summaries.
+struct ArmResults {
+    reports: Vec<(u64, EvalReport)>,
+    training: Vec<TrainingSummary>,
+}
+
+fn read_arm(out: &Path, arm: &str) -> anyhow::Result<ArmResults> {
     let mut seeds: Vec<u64> = match std::fs::read_dir(out.join(arm)) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -186,7 +187,7 @@ fn read_arm(
             training.extend(summarize(&MetricsLog::read(&run.metrics())?));
         }
     }
-    Ok((reports, training))
+    Ok(ArmResults { reports, training })
 }
 
 /// The rows of an ablation, from what its runs wrote under `dir`: the base model, then each
@@ -212,7 +213,7 @@ fn collect_rows(dir: &Path, base_label: &str) -> anyhow::Result<Vec<Row>> {
         });
     }
     for arm in arm_names() {
-        let (reports, training) = read_arm(dir, arm)?;
+        let ArmResults { reports, training } = read_arm(dir, arm)?;
         if reports.is_empty() {
             continue;
         }
@@ -448,6 +449,8 @@ pub fn run(args: AblateArgs) -> anyhow::Result<()> {
         "the ablation needs held-out problems (data.eval)"
     );
     let executor = base.executor.build(&base.sandbox)?;
+    // `[run] device` / `--device`: the evaluations here run where the arms train.
+    let place = crate::device::select(base.run.device, base.run.precision)?;
     let evaluate =
         |label: &str, cfg: &TrainConfig, model: &stepcoder_model::LoadedModel, path: &Path| {
             evaluate_to(
@@ -467,7 +470,8 @@ pub fn run(args: AblateArgs) -> anyhow::Result<()> {
     let sft_done = out.join("sft_model.done");
     let train_sft = args.sft_model.is_none() && base.sft.warm_start && !sft_done.exists();
     if (base.eval.before && !base_eval.exists()) || train_sft {
-        let loaded = stepcoder_model::load(Some(&base.model.path), &LoadOptions::default())
+        let loaded = place
+            .load_model(&base.model.path, train_sft)
             .with_context(|| format!("loading model `{}`", base.model.path))?;
         if base.eval.before && !base_eval.exists() {
             evaluate("base", &base, &loaded, &base_eval)?;
@@ -498,7 +502,8 @@ pub fn run(args: AblateArgs) -> anyhow::Result<()> {
                 eprintln!("== {SFT_ARM} seed {seed} (the starting model, evaluated)");
                 std::fs::create_dir_all(&run.0)?;
                 let cfg = seeded(base.clone(), start, seed);
-                let loaded = stepcoder_model::load(Some(start), &LoadOptions::default())
+                let loaded = place
+                    .load_model(start, false)
                     .with_context(|| format!("loading the SFT model `{start}`"))?;
                 evaluate(
                     &format!("{SFT_ARM} seed {seed}"),
