@@ -53,7 +53,8 @@ pub enum Command {
     Fgo(cmd::fgo::FgoCommand),
     /// Train with StepCoder (PPO + CCCS + FGO): progress, metrics, plot, checkpoints, resume.
     Train(cmd::train::TrainArgs),
-    /// Vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder on the same budget: the paper's Table 1.
+    /// SFT alone, vanilla PPO, PPO + CCCS, PPO + FGO and StepCoder from one SFT model, on one
+    /// budget and N seeds each: the paper's Table 1 with a mean and an interval per arm.
     Ablate(cmd::ablate::AblateArgs),
     /// Supervised warm start on canonical solutions (the paper's SFT baseline).
     Sft(cmd::sft::SftArgs),

@@ -3,7 +3,8 @@
 //! held-out problems; per arm the mean over seeds with an interval, and a table shaped like the
 //! paper's Table 1.
 //!
-//! Layout of `--output-dir`: `eval_base.json` (the base model, once), `sft_model/` (the shared
+//! Layout of `--output-dir`: `config.toml` (the resolved config every arm starts from),
+//! `eval_base.json` (the base model, once), `sft_model/` (the shared
 //! SFT model, when `sft.warm_start` and no `--sft-model`), then `<arm>/seed-<s>/` per arm and
 //! seed: a whole `stepcoder train` run directory for the PPO arms, an `eval_after.json` for
 //! the SFT-alone arm. Seed `s` sets `ppo.seed` and `eval.seed` to the config's values plus
@@ -403,12 +404,10 @@ fn base_label(cfg: &TrainConfig) -> String {
 pub fn run(args: AblateArgs) -> anyhow::Result<()> {
     let out = args.output_dir.clone();
     if args.report {
-        let label = VARIANTS
-            .iter()
-            .map(|(name, _, _)| seed_dir(&out, name, 0).config())
-            .find(|p| p.exists())
-            .and_then(|p| TrainConfig::from_file(&p).ok())
-            .map_or_else(|| "base".to_string(), |c| base_label(&c));
+        // The ablation's own config names the base model; the arms' configs name the SFT
+        // model they start from.
+        let label = TrainConfig::from_file(&out.join("config.toml"))
+            .map_or_else(|_| "base".to_string(), |c| base_label(&c));
         let rows = collect_rows(&out, &label)?;
         if rows.is_empty() {
             anyhow::bail!(
@@ -443,6 +442,8 @@ pub fn run(args: AblateArgs) -> anyhow::Result<()> {
         std::fs::remove_dir_all(&out).with_context(|| format!("removing {}", out.display()))?;
     }
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::write(out.join("config.toml"), base.to_commented_toml()?)
+        .with_context(|| format!("writing {}", out.join("config.toml").display()))?;
     let (train_set, eval_set) = split_problems(&base)?;
     anyhow::ensure!(
         !eval_set.is_empty(),
