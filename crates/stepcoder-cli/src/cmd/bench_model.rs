@@ -39,7 +39,8 @@ pub struct ModelBenchArgs {
     pub benches_dir: PathBuf,
 }
 
-fn threads() -> usize {
+/// CPU threads the benchmarks use: `$RAYON_NUM_THREADS`, else every core.
+pub(crate) fn threads() -> usize {
     if let Some(n) = std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())

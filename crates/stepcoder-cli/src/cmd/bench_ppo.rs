@@ -58,18 +58,6 @@ pub fn torch_dtype(place: &Selected) -> &'static str {
     }
 }
 
-fn cpu_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-}
-
 fn torch_ppo_step(
     a: &PpoStepArgs,
     shape: &PpoStepShape,
@@ -86,7 +74,7 @@ fn torch_ppo_step(
         .args(["--steps", &a.steps.to_string()])
         .args(["--device", if place.is_cuda() { "cuda" } else { "cpu" }])
         .args(["--dtype", torch_dtype(place)])
-        .args(["--threads", &cpu_threads().to_string()])
+        .args(["--threads", &super::bench_model::threads().to_string()])
         .output()
         .with_context(|| format!("running {python} {}", script.display()))?;
     if !out.status.success() {
