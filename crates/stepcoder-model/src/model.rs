@@ -433,7 +433,7 @@ impl CausalLm {
         Ok(())
     }
 
-    /// A weight in the compute dtype (the same tensor when no cast is needed).
+    /// A weight (or activation) in the compute dtype (the same tensor when no cast is needed).
     fn cw(&self, w: &Tensor) -> Result<Tensor> {
         if w.dtype() == self.compute_dtype {
             Ok(w.clone())
@@ -546,12 +546,7 @@ impl CausalLm {
 
     /// The LM head: `(.., hidden) -> (.., vocab)`.
     pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        let hidden = if hidden.dtype() == self.compute_dtype {
-            hidden.clone()
-        } else {
-            hidden.to_dtype(self.compute_dtype)?
-        };
-        linear(&hidden, &self.cw(&self.lm_head)?, None)
+        linear(&self.cw(hidden)?, &self.cw(&self.lm_head)?, None)
     }
 
     /// Final hidden states `(batch, seq, hidden)` without the LM head (a separate critic needs
