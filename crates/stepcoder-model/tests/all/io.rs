@@ -4,19 +4,6 @@ use crate::common::*;
 use stepcoder_model::candle::{DType, Device, Tensor};
 use stepcoder_model::{generate, load_hf_dir, LoadOptions, SamplingConfig};
 
-fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a.to_dtype(DType::F32).unwrap() - b.to_dtype(DType::F32).unwrap())
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
-}
-
 #[test]
 fn hf_folder_round_trip_f32_and_bf16() {
     let dir = tempfile::tempdir().unwrap();

@@ -162,18 +162,6 @@ fn token_log_probs_match_composed_forward_and_backward() {
         .unwrap()
         .squeeze(2)
         .unwrap();
-    let max_diff = |a: &Tensor, b: &Tensor| {
-        (a.to_dtype(DType::F32).unwrap() - b.to_dtype(DType::F32).unwrap())
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
-    };
     assert!(max_diff(&fused, &slow) < 1e-5);
     let gf = (fused * &proj)
         .unwrap()
@@ -230,16 +218,7 @@ fn mixed_precision_keeps_f32_masters_and_gradients() {
     let lf = full.forward(&ids, Some(&mask), None).unwrap().logits;
     let out = mixed.forward(&ids, Some(&mask), None).unwrap();
     assert_eq!(out.logits.dtype(), DType::F16);
-    let diff = (lf - out.logits.to_dtype(DType::F32).unwrap())
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let diff = max_diff(&lf, &out.logits);
     assert!(diff < 2e-2, "f16 compute vs f32: logits differ by {diff}");
 
     let targets = ids.narrow(1, 1, 5).unwrap();
@@ -271,16 +250,7 @@ fn mixed_precision_keeps_f32_masters_and_gradients() {
     assert!(sampler.varmap().all_vars().is_empty());
     let ls = sampler.forward(&ids, Some(&mask), None).unwrap().logits;
     let lm = mixed.forward(&ids, Some(&mask), None).unwrap().logits;
-    let d = (ls.to_dtype(DType::F32).unwrap() - lm.to_dtype(DType::F32).unwrap())
-        .unwrap()
-        .abs()
-        .unwrap()
-        .flatten_all()
-        .unwrap()
-        .max(0)
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap();
+    let d = max_diff(&ls, &lm);
     assert!(d < 1e-3, "sampling copy vs mixed model: {d}");
     // A frozen copy of a mixed model stays mixed.
     let frozen = mixed.frozen_copy().unwrap();
