@@ -47,6 +47,13 @@ impl RunDir {
     pub fn curve(&self) -> PathBuf {
         self.0.join("curve.jsonl")
     }
+    /// The learning curve's points so far (none when the run has no curve).
+    pub fn read_curve(&self) -> anyhow::Result<Vec<CurvePoint>> {
+        if !self.curve().exists() {
+            return Ok(Vec::new());
+        }
+        Ok(JsonLines::<CurvePoint>::read(&self.curve())?)
+    }
     pub fn curve_plot(&self) -> PathBuf {
         self.0.join("curve.png")
     }
@@ -427,11 +434,7 @@ pub fn train(cfg: TrainConfig, dir: RunDir, resume: bool) -> anyhow::Result<Opti
 /// Rewrites `plot.png` from the metrics so far and the learning curve; a failure only warns
 /// (a plot must never stop training).
 fn redraw_plot(dir: &RunDir, history: &[stepcoder_ppo::StepMetrics]) {
-    let curve = if dir.curve().exists() {
-        JsonLines::<CurvePoint>::read(&dir.curve()).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let curve = dir.read_curve().unwrap_or_default();
     if let Err(e) = crate::plot::plot_metrics(history, &curve, &dir.plot()) {
         tracing::warn!("plot not updated: {e:#}");
     }
@@ -440,11 +443,7 @@ fn redraw_plot(dir: &RunDir, history: &[stepcoder_ppo::StepMetrics]) {
 /// Redraws a run's `plot.png` and (when it has a learning curve) `curve.png` from its logs.
 pub fn replot(dir: &RunDir) -> anyhow::Result<()> {
     let history = stepcoder_ppo::MetricsLog::read(&dir.metrics())?;
-    let curve = if dir.curve().exists() {
-        JsonLines::<CurvePoint>::read(&dir.curve())?
-    } else {
-        Vec::new()
-    };
+    let curve = dir.read_curve()?;
     crate::plot::plot_metrics(&history, &curve, &dir.plot())?;
     eprintln!("wrote {}", dir.plot().display());
     if !curve.is_empty() {
@@ -473,7 +472,7 @@ fn append_curve(dir: &RunDir, step: u64, report: &EvalReport) -> anyhow::Result<
     };
     let mut log = JsonLines::<CurvePoint>::append(&dir.curve())?;
     log.write(&point)?;
-    let points = JsonLines::<CurvePoint>::read(&dir.curve())?;
+    let points = dir.read_curve()?;
     if let Err(e) = crate::plot::plot_curve(&points, &dir.curve_plot()) {
         tracing::warn!("curve plot not updated: {e:#}");
     }
