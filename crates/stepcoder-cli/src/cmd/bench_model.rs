@@ -90,11 +90,37 @@ pub fn torch_python(benches_dir: &Path, explicit: Option<&Path>) -> anyhow::Resu
 fn torch_figures(a: &ModelBenchArgs, place: &crate::device::Selected) -> anyhow::Result<Value> {
     let python = torch_python(&a.benches_dir, a.python.as_deref())?;
     let script = a.benches_dir.join("torch_model_bench.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .args(["--shapes", &a.shapes])
-        .args(["--train-steps", &a.train_steps.to_string()])
-        .args(["--new-tokens", &a.new_tokens.to_string()])
+    let args = [
+        "--shapes".to_string(),
+        a.shapes.clone(),
+        "--train-steps".into(),
+        a.train_steps.to_string(),
+        "--new-tokens".into(),
+        a.new_tokens.to_string(),
+    ];
+    run_torch_script(
+        &python,
+        &script,
+        &args,
+        place,
+        "",
+        "the PyTorch bench output",
+    )
+}
+
+/// Runs a PyTorch baseline script with `args` plus the thread count, device and dtype of
+/// `place`, and parses the JSON it prints. A failure names the script, then `hint`.
+pub(crate) fn run_torch_script(
+    python: &str,
+    script: &std::path::Path,
+    args: &[String],
+    place: &crate::device::Selected,
+    hint: &str,
+    what: &str,
+) -> anyhow::Result<Value> {
+    let out = Command::new(python)
+        .arg(script)
+        .args(args)
         .args(["--threads", &threads().to_string()])
         .args(["--device", if place.is_cuda() { "cuda" } else { "cpu" }])
         .args(["--dtype", crate::cmd::bench_ppo::torch_dtype(place)])
@@ -102,12 +128,12 @@ fn torch_figures(a: &ModelBenchArgs, place: &crate::device::Selected) -> anyhow:
         .with_context(|| format!("running {python} {}", script.display()))?;
     if !out.status.success() {
         bail!(
-            "{} failed: {}",
+            "{} failed{hint}: {}",
             script.display(),
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    serde_json::from_slice(&out.stdout).context("parsing the PyTorch bench output")
+    serde_json::from_slice(&out.stdout).with_context(|| format!("parsing {what}"))
 }
 
 pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {

@@ -5,7 +5,6 @@
 //! `--device cuda`), in the dtype `--precision` says (bf16 on a GPU by default).
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -65,26 +64,26 @@ fn torch_ppo_step(
 ) -> anyhow::Result<Value> {
     let python = super::bench_model::torch_python(&a.benches_dir, a.python.as_deref())?;
     let script = a.benches_dir.join("torch_ppo_step.py");
-    let out = Command::new(&python)
-        .arg(&script)
-        .args(["--shape", &shape.name])
-        .args(["--rows", &shape.rows.to_string()])
-        .args(["--prompt-len", &shape.prompt_len.to_string()])
-        .args(["--new-tokens", &shape.new_tokens.to_string()])
-        .args(["--steps", &a.steps.to_string()])
-        .args(["--device", if place.is_cuda() { "cuda" } else { "cpu" }])
-        .args(["--dtype", torch_dtype(place)])
-        .args(["--threads", &super::bench_model::threads().to_string()])
-        .output()
-        .with_context(|| format!("running {python} {}", script.display()))?;
-    if !out.status.success() {
-        bail!(
-            "{} failed (use --no-torch to skip it): {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    serde_json::from_slice(&out.stdout).context("parsing the PyTorch PPO step output")
+    let args = [
+        "--shape".to_string(),
+        shape.name.clone(),
+        "--rows".into(),
+        shape.rows.to_string(),
+        "--prompt-len".into(),
+        shape.prompt_len.to_string(),
+        "--new-tokens".into(),
+        shape.new_tokens.to_string(),
+        "--steps".into(),
+        a.steps.to_string(),
+    ];
+    super::bench_model::run_torch_script(
+        &python,
+        &script,
+        &args,
+        place,
+        " (use --no-torch to skip it)",
+        "the PyTorch PPO step output",
+    )
 }
 
 pub fn run_ppo_step(a: PpoStepArgs) -> anyhow::Result<()> {
