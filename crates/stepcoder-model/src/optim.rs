@@ -167,6 +167,13 @@ impl GradAccumulator {
         self.count
     }
 
+    /// The sum over the micro-batches added so far (the gradient of the summed losses: for
+    /// micro-batch losses already divided by the whole batch's size), and a reset accumulator.
+    pub fn sum(&mut self) -> Gradients {
+        self.count = 0;
+        std::mem::take(&mut self.sum)
+    }
+
     /// The average over the micro-batches added so far, and a reset accumulator.
     pub fn mean(&mut self) -> Result<Gradients> {
         let mut g = std::mem::take(&mut self.sum);
