@@ -47,6 +47,12 @@ pub fn whiten(x: &Tensor, mask: &Tensor) -> Result<Tensor> {
 }
 
 /// Generalized advantage estimation (Schulman et al. 2016) on the fused kernel.
+///
+/// Needs a critic that has learnt something. With a flat one (a fresh value head) and
+/// terminal rewards, a token's advantage decays with its distance from the end, so whitening
+/// a batch in which most rollouts failed gives their first tokens positive advantages and
+/// their last tokens (where the program stops) the most negative ones: PPO learns to stop
+/// later. On short runs from a fresh critic prefer [`GroupBaseline`] (the `laptop` preset does).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Gae {

@@ -344,8 +344,12 @@ pub struct TrainConfig {
 /// Named starting points. `quick` is a smoke run for a fresh 2-core machine (3 PPO steps of
 /// 2 problems x 4 rollouts of up to 128 tokens, 8 held-out problems, greedy). `laptop` is the
 /// paper's pipeline sized for 2 cores within an hour: base evaluation, SFT on the training
-/// split, PPO (CCCS + FGO) with a held-out evaluation every 6 steps, and the paired
-/// comparisons of base, SFT and final model on all held-out problems.
+/// split, 36 PPO steps (CCCS + FGO) with a held-out evaluation every 12 steps, and the paired
+/// comparisons of base, SFT and final model on all held-out problems. Its PPO uses the group
+/// baseline (each rollout's advantage is its return against the other samples of its problem)
+/// rather than GAE: with a critic that has not learnt yet, whitened GAE gives the last tokens
+/// of a failing batch (the closing fence) the most negative advantage, which lengthened
+/// completions until they hit the token cap (docs/results.md).
 pub const PRESETS: &[(&str, &str)] = &[
     ("default", ""),
     (
@@ -376,8 +380,8 @@ epochs = 1
         r#"
 [run]
 output_dir = "runs/laptop"
-steps = 12
-checkpoint_every = 4
+steps = 36
+checkpoint_every = 12
 [eval]
 samples = 2
 ks = [1]
@@ -385,18 +389,20 @@ temperature = 0.2
 top_p = 0.95
 max_new_tokens = 192
 batch_size = 16
-every = 6
+every = 12
 [sft]
 warm_start = true
 epochs = 2
 lr = 5e-5
 [ppo]
-problems_per_step = 2
+problems_per_step = 4
 samples_per_problem = 4
 max_new_tokens = 192
-minibatch_rows = 4
+minibatch_rows = 8
+[ppo.advantage]
+type = "group"
 [ppo.policy_lr]
-peak_lr = 2e-6
+peak_lr = 1e-5
 "#,
     ),
     (
@@ -413,9 +419,17 @@ top_p = 0.9
     ),
 ];
 
-/// Recursively overlays `top` on `base` (tables merge key by key; other values replace).
+/// Recursively overlays `top` on `base` (tables merge key by key; other values replace). A
+/// table that names another `type` than the one below it (a tagged choice such as
+/// `[ppo.advantage] type = "group"` over the default GAE) replaces it whole, since the other
+/// variant's keys would be unknown to it.
 fn merge(base: &mut toml::Value, top: toml::Value) {
     match (base, top) {
+        (toml::Value::Table(b), toml::Value::Table(t))
+            if t.get("type").is_some_and(|ty| b.get("type") != Some(ty)) =>
+        {
+            *b = t;
+        }
         (toml::Value::Table(b), toml::Value::Table(t)) => {
             for (k, v) in t {
                 match b.get_mut(&k) {
@@ -575,7 +589,11 @@ mod tests {
         assert_eq!(quick.run.steps, 3);
         let laptop = TrainConfig::resolve("laptop", None).unwrap();
         assert!(laptop.sft.warm_start && laptop.eval.every > 0);
-        assert_eq!(laptop.ppo.policy_lr.peak_lr, 2e-6);
+        assert_eq!(laptop.ppo.policy_lr.peak_lr, 1e-5);
+        assert!(matches!(
+            laptop.ppo.advantage,
+            stepcoder_ppo::AdvantageKind::Group(_)
+        ));
         assert_eq!(laptop.ppo.policy_lr.decay, stepcoder_ppo::Decay::Constant);
         assert_eq!(quick.ppo.samples_per_problem, 4);
         assert!(TrainConfig::resolve("nope", None).is_err());

@@ -116,3 +116,58 @@ fn group_baseline_normalizes_within_each_problem() {
         })
         .is_err());
 }
+
+/// Why the `laptop` preset uses the group baseline: with a critic that has not learnt yet
+/// (the same value everywhere) and a batch in which every rollout failed, whitened GAE
+/// credits a completion's early tokens positively and its last tokens (where the program
+/// ends: the closing fence) most negatively, so PPO learns to stop later. The group baseline
+/// gives every token of a row the same advantage, so where a rollout ends carries no sign of
+/// its own.
+#[test]
+fn whitened_gae_with_a_flat_critic_penalizes_ending_a_failed_batch() {
+    let dev = Device::Cpu;
+    // Two problems x 2 rollouts of 32 tokens (the preset's completions run 50-150); every
+    // outcome a failure (wrong answer -0.3 or runtime error -0.6), on the last token.
+    let t = 32;
+    let outcome = [-0.3f32, -0.6, -0.3, -0.6];
+    let mut r = vec![0f32; 4 * t];
+    for (row, o) in outcome.iter().enumerate() {
+        r[row * t + t - 1] = *o;
+    }
+    let r = Tensor::from_vec(r, (4, t), &dev).unwrap();
+    let v = Tensor::zeros((4, t), candle_core::DType::F32, &dev).unwrap();
+    let m = Tensor::ones((4, t), candle_core::DType::F32, &dev).unwrap();
+    let input = AdvantageInput {
+        token_rewards: &r,
+        values: Some(&v),
+        mask: &m,
+        groups: &[0, 0, 1, 1],
+    };
+    let gae: Vec<Vec<f32>> = Gae::default()
+        .estimate(&input)
+        .unwrap()
+        .advantages
+        .to_vec2()
+        .unwrap();
+    for row in &gae {
+        assert!(
+            row[0] > 0.0,
+            "a failed rollout's first token is reinforced: {row:?}"
+        );
+        assert!(row[t - 1] < 0.0 && row[t - 1] < row[0], "{row:?}");
+    }
+    let group: Vec<Vec<f32>> = GroupBaseline::default()
+        .estimate(&input)
+        .unwrap()
+        .advantages
+        .to_vec2()
+        .unwrap();
+    for (row, o) in group.iter().zip(outcome) {
+        assert!(
+            row.iter().all(|a| *a == row[0]),
+            "one advantage per row: {row:?}"
+        );
+        // The worse outcome of each problem is pushed down, the better one up.
+        assert_eq!(row[0] > 0.0, o == -0.3, "{row:?}");
+    }
+}
