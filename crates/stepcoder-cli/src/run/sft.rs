@@ -322,6 +322,15 @@ mod tests {
         ((logp * &mask).unwrap().sum_all().unwrap() / -n).unwrap()
     }
 
+    fn max_abs(t: &Tensor) -> f32 {
+        t.abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
     fn grads(model: &CausalLm, loss: &Tensor) -> Gradients {
         let group = ParamGroup::from_varmap("policy", model.varmap()).unwrap();
         Gradients::from_store(&loss.backward().unwrap(), &[group]).unwrap()
@@ -352,21 +361,8 @@ mod tests {
             let got = acc.sum();
             assert_eq!(got.grads.len(), expected.grads.len());
             for (k, g) in &expected.grads {
-                let diff = (&got.grads[k] - g)
-                    .unwrap()
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap();
-                let scale = g
-                    .abs()
-                    .unwrap()
-                    .max_all()
-                    .unwrap()
-                    .to_scalar::<f32>()
-                    .unwrap();
+                let diff = max_abs(&(&got.grads[k] - g).unwrap());
+                let scale = max_abs(g);
                 assert!(
                     diff <= 1e-4 * scale.max(1e-3),
                     "micro {micro}, {k}: {diff} (max {scale})"
