@@ -348,8 +348,8 @@ pub struct TrainConfig {
 /// comparisons of base, SFT and final model on all held-out problems. Its PPO uses the group
 /// baseline (each rollout's advantage is its return against the other samples of its problem)
 /// rather than GAE: with a critic that has not learnt yet, whitened GAE gives the last tokens
-/// of a failing batch (the closing fence) the most negative advantage, which lengthened
-/// completions until they hit the token cap (docs/results.md).
+/// of a failing batch (the closing fence) the most negative advantage, the likely cause of
+/// the 80/80 run's completions growing into the token cap (docs/results.md).
 pub const PRESETS: &[(&str, &str)] = &[
     ("default", ""),
     (
