@@ -16,7 +16,7 @@
 
 use std::path::Path;
 
-use candle_core::{DType, Device};
+use candle_core::{DType, Device, Tensor};
 
 use crate::{CausalLm, Config, GenerationDefaults, ModelTokenizer, Result, TokenIds};
 
@@ -116,4 +116,12 @@ pub fn write_checkpoint(dir: &Path, cfg: Config, seed: u64, dtype: DType) -> Res
     };
     crate::save_hf_dir(dir, &model, Some(&tok), Some(&gen), dtype)?;
     Ok(model)
+}
+
+/// The largest absolute value in `t` (as f32): how far apart two tensors are, as `max_abs(&(a - b)?)`.
+pub fn max_abs(t: &Tensor) -> Result<f32> {
+    Ok(t.abs()?
+        .max_all()?
+        .to_dtype(DType::F32)?
+        .to_scalar::<f32>()?)
 }

@@ -323,12 +323,7 @@ mod tests {
     }
 
     fn max_abs(t: &Tensor) -> f32 {
-        t.abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
+        stepcoder_model::testing::max_abs(t).unwrap()
     }
 
     fn grads(model: &CausalLm, loss: &Tensor) -> Gradients {
