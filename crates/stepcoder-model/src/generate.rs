@@ -137,28 +137,61 @@ impl Sampler {
             }
             return Ok((best as u32, logprob(best)));
         }
-        let mut idx: Vec<usize> = (0..logits.len()).collect();
-        idx.sort_unstable_by(|a, b| logits[*b].total_cmp(&logits[*a]));
-        let mut keep = idx.len();
-        if self.top_k > 0 {
-            keep = keep.min(self.top_k);
-        }
-        let probs: Vec<f32> = idx[..keep].iter().map(|&i| logprob(i).exp()).collect();
-        if self.top_p < 1.0 {
-            let mut cum = 0.0;
-            for (n, p) in probs.iter().enumerate() {
-                cum += p;
-                if cum >= self.top_p {
-                    keep = n + 1;
-                    break;
-                }
-            }
-        }
-        let total: f32 = probs[..keep].iter().sum();
         let rng = self
             .rngs
             .get_mut(row)
             .ok_or_else(|| ModelError::Input(format!("sampler has no row {row}")))?;
+        let vocab = logits.len();
+        if self.top_k == 0 && self.top_p >= 1.0 {
+            // The whole distribution: no ordering needed.
+            let probs: Vec<f32> = (0..vocab).map(|i| logprob(i).exp()).collect();
+            let mut u = rng.random::<f32>() * probs.iter().sum::<f32>();
+            let mut choice = probs.iter().rposition(|&p| p > 0.0).unwrap_or(0);
+            for (i, p) in probs.iter().enumerate() {
+                if u < *p {
+                    choice = i;
+                    break;
+                }
+                u -= p;
+            }
+            return Ok((choice as u32, logprob(choice)));
+        }
+        // The most likely tokens first. Only the head of the order is needed (the top k, or
+        // the nucleus, which is short for any peaked distribution): select the best `want`
+        // in linear time, sort only those, and widen until the nucleus fits.
+        let by_logit = |a: &usize, b: &usize| logits[*b].total_cmp(&logits[*a]);
+        let mut idx: Vec<usize> = (0..vocab).collect();
+        let limit = if self.top_k > 0 {
+            self.top_k.min(vocab)
+        } else {
+            vocab
+        };
+        let mut want = limit.min(64);
+        let (keep, probs) = loop {
+            if want < vocab {
+                idx.select_nth_unstable_by(want - 1, by_logit);
+            }
+            idx[..want].sort_unstable_by(by_logit);
+            let probs: Vec<f32> = idx[..want].iter().map(|&i| logprob(i).exp()).collect();
+            let mut keep = want;
+            let mut reached = self.top_p >= 1.0;
+            if !reached {
+                let mut cum = 0.0;
+                for (n, p) in probs.iter().enumerate() {
+                    cum += p;
+                    if cum >= self.top_p {
+                        keep = n + 1;
+                        reached = true;
+                        break;
+                    }
+                }
+            }
+            if reached || want == limit {
+                break (keep, probs);
+            }
+            want = (want * 4).min(limit);
+        };
+        let total: f32 = probs[..keep].iter().sum();
         let mut u = rng.random::<f32>() * total;
         let mut choice = idx[keep - 1];
         for (n, p) in probs[..keep].iter().enumerate() {
@@ -308,19 +341,28 @@ pub fn generate_with(
     // `active[i]` is the row at batch position `i`; finished rows leave the batch (and the
     // cache), so the cost of a step follows the rows still sampling.
     let mut active: Vec<usize> = (0..b).collect();
-    let mut mask: Vec<u32> = Vec::with_capacity(b * len);
-    for &src in &source {
-        mask.extend_from_slice(&unique_mask[src * len..(src + 1) * len]);
-    }
     let rows_t = |rows: Vec<u32>| {
         let n = rows.len();
         Tensor::from_vec(rows, n, dev)
     };
-    if u < b {
-        cache.select_rows(&rows_t(source.iter().map(|&s| s as u32).collect())?)?;
+    // A prompt that several rows share stays in the cache once (a shared prefix), its rows
+    // consecutive; the rows then attend to it without a copy each and need no mask over it.
+    let shared = u < b;
+    let mut mask: Vec<u32> = Vec::with_capacity(b * len);
+    if shared {
+        active.sort_by_key(|&r| source[r]);
+        let prompt_mask: Vec<Vec<u32>> = unique_mask.chunks(len).map(|m| m.to_vec()).collect();
+        cache.share_prefix(
+            active.iter().map(|&r| source[r]).collect(),
+            Some(&prompt_mask),
+        )?;
+    } else {
+        for &src in &source {
+            mask.extend_from_slice(&unique_mask[src * len..(src + 1) * len]);
+        }
     }
+    let mut total = if shared { 0 } else { len };
     let mut done = vec![false; b];
-    let mut total = len;
     let mut step_logits: Option<Vec<Vec<f32>>> = None;
     for step in 0..cfg.max_new_tokens {
         let mut next = Vec::with_capacity(active.len());
@@ -360,24 +402,30 @@ pub fn generate_with(
                 break;
             }
             cache.select_rows(&rows_t(keep.iter().map(|&i| i as u32).collect())?)?;
-            mask = keep
-                .iter()
-                .flat_map(|&i| mask[i * total..(i + 1) * total].iter().copied())
-                .collect();
+            if !shared {
+                mask = keep
+                    .iter()
+                    .flat_map(|&i| mask[i * total..(i + 1) * total].iter().copied())
+                    .collect();
+            }
             next = keep.iter().map(|&i| next[i]).collect();
             active = keep.iter().map(|&i| active[i]).collect();
         }
         let n = active.len();
-        let mut new_mask = Vec::with_capacity(n * (total + 1));
-        for i in 0..n {
-            new_mask.extend_from_slice(&mask[i * total..(i + 1) * total]);
-            new_mask.push(1);
-        }
-        mask = new_mask;
-        total += 1;
-        let mask_t = Tensor::from_vec(mask.clone(), (n, total), dev)?;
         let input = Tensor::from_vec(next, (n, 1), dev)?;
-        let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
+        let hidden = if shared {
+            model.forward_hidden(&input, None, Some(&mut cache))?
+        } else {
+            let mut new_mask = Vec::with_capacity(n * (total + 1));
+            for i in 0..n {
+                new_mask.extend_from_slice(&mask[i * total..(i + 1) * total]);
+                new_mask.push(1);
+            }
+            mask = new_mask;
+            total += 1;
+            let mask_t = Tensor::from_vec(mask.clone(), (n, total), dev)?;
+            model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?
+        };
         step_logits = Some(last_logits(&hidden)?);
     }
     for (r, c) in out.iter_mut().enumerate() {
@@ -402,6 +450,68 @@ mod tests {
 
     /// Each row is reported once, finished, in the order rows stop, and the reports are the
     /// returned completions; sampling does not change because a callback is given.
+    fn draws(cfg: &SamplingConfig, logits: &[f32], n: usize) -> Vec<u32> {
+        let mut s = Sampler::new(cfg, 1);
+        (0..n).map(|_| s.sample(0, logits).unwrap().0).collect()
+    }
+
+    /// The sampler draws from the tempered distribution, restricted to the top k or to the
+    /// nucleus; a nucleus longer than the first selection (64 tokens) is found whole.
+    #[test]
+    fn sampler_draws_from_the_distribution_its_top_k_and_its_nucleus() {
+        let cfg = SamplingConfig {
+            temperature: 1.0,
+            seed: 3,
+            ..Default::default()
+        };
+        let probs = [0.1f32, 0.7, 0.2];
+        let logits: Vec<f32> = probs.iter().map(|p| p.ln()).collect();
+        let n = 20_000;
+        let got = draws(&cfg, &logits, n);
+        for (i, p) in probs.iter().enumerate() {
+            let f = got.iter().filter(|&&t| t == i as u32).count() as f32 / n as f32;
+            assert!(
+                (f - p).abs() < 0.02,
+                "token {i}: frequency {f}, probability {p}"
+            );
+        }
+        // 1,000 tokens, slowly decreasing probability, in a scrambled order.
+        let vocab = 1000usize;
+        let rank = |i: usize| (i * 389) % vocab;
+        let logits: Vec<f32> = (0..vocab).map(|i| -0.002 * rank(i) as f32).collect();
+        let top_k = SamplingConfig {
+            top_k: 5,
+            ..cfg.clone()
+        };
+        assert!(draws(&top_k, &logits, 2000)
+            .iter()
+            .all(|&t| rank(t as usize) < 5));
+        let weights: Vec<f64> = (0..vocab).map(|r| (-0.002 * r as f64).exp()).collect();
+        let z: f64 = weights.iter().sum();
+        let mut cum = 0.0;
+        let nucleus = 1 + weights
+            .iter()
+            .position(|w| {
+                cum += w / z;
+                cum >= 0.5
+            })
+            .unwrap();
+        assert!(
+            nucleus > 64,
+            "the nucleus ({nucleus}) is longer than one selection"
+        );
+        let top_p = SamplingConfig { top_p: 0.5, ..cfg };
+        let ranks: Vec<usize> = draws(&top_p, &logits, 4000)
+            .iter()
+            .map(|&t| rank(t as usize))
+            .collect();
+        assert!(
+            ranks.iter().all(|&r| r < nucleus + 1),
+            "only the nucleus is drawn"
+        );
+        assert!(ranks.iter().any(|&r| r >= 64) && ranks.iter().any(|&r| r + 10 >= nucleus));
+    }
+
     #[test]
     fn generate_with_reports_each_row_when_it_finishes() {
         let cfg = tiny_config();

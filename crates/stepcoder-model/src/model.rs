@@ -13,11 +13,65 @@ pub type Weights = HashMap<String, Tensor>;
 
 /// Per-layer keys and values of the tokens seen so far, kept outside the model so that one
 /// model can serve many concurrent generations (and so a training forward never touches it).
+///
+/// A cache can also hold a *shared prefix* ([`KvCache::share_prefix`]): the keys and values of
+/// a few prompts, kept once per prompt, that several rows attend to. The k samples of one
+/// prompt then neither copy its keys and values k times nor re-read k copies at every sampled
+/// token; the prompt's attention scores of its k rows are one matrix product.
 #[derive(Debug, Clone)]
 pub struct KvCache {
     layers: Vec<Option<(Tensor, Tensor)>>,
     seq_len: usize,
     keep_graph: bool,
+    prefix: Option<SharedPrefix>,
+}
+
+/// Prompts' keys and values, once per prompt (`[prompts, kv_heads, len, head_dim]` per layer,
+/// left-padded to one length), and which prompt each row of the batch continues.
+#[derive(Debug, Clone)]
+struct SharedPrefix {
+    layers: Vec<(Tensor, Tensor)>,
+    /// Additive bias `[prompts, 1, 1, len]`: `-inf` over each prompt's left padding.
+    bias: Tensor,
+    /// Each prompt's real length (its next token's position id).
+    lens: Vec<usize>,
+    /// Each row's prompt, non-decreasing: a prompt's rows are consecutive.
+    prompt_of_row: Vec<usize>,
+}
+
+impl SharedPrefix {
+    /// The runs of consecutive rows that share a prompt.
+    fn runs(&self) -> Vec<PromptRun> {
+        let mut runs: Vec<PromptRun> = Vec::new();
+        for (row, &prompt) in self.prompt_of_row.iter().enumerate() {
+            match runs.last_mut() {
+                Some(run) if run.prompt == prompt => run.rows += 1,
+                _ => runs.push(PromptRun {
+                    prompt,
+                    first_row: row,
+                    rows: 1,
+                }),
+            }
+        }
+        runs
+    }
+}
+
+/// Consecutive rows of a batch that continue one shared prompt.
+#[derive(Debug, Clone, Copy)]
+struct PromptRun {
+    prompt: usize,
+    first_row: usize,
+    rows: usize,
+}
+
+/// One layer's view of a shared prefix, for [`attention`].
+struct PrefixLayer<'a> {
+    runs: &'a [PromptRun],
+    keys: &'a Tensor,
+    values: &'a Tensor,
+    /// `[prompts, 1, 1, len]`, see [`SharedPrefix::bias`].
+    bias: &'a Tensor,
 }
 
 impl KvCache {
@@ -28,6 +82,7 @@ impl KvCache {
             layers: vec![None; num_layers],
             seq_len: 0,
             keep_graph: false,
+            prefix: None,
         }
     }
 
@@ -43,7 +98,8 @@ impl KvCache {
         }
     }
 
-    /// Number of positions already cached (the same for every row: rows are left-padded).
+    /// Number of positions already cached (the same for every row: rows are left-padded),
+    /// not counting a shared prefix.
     pub fn seq_len(&self) -> usize {
         self.seq_len
     }
@@ -57,7 +113,34 @@ impl KvCache {
     /// Keeps the rows `rows` (u32 indices into the batch, repeats allowed) of every layer, in
     /// that order: one prefill of a prompt shared by k samples becomes k rows, and rows that
     /// finished sampling leave the batch.
+    ///
+    /// With a shared prefix, only the rows' own positions are copied, and the selected rows
+    /// must keep each prompt's rows consecutive (a subsequence of the rows does).
     pub fn select_rows(&mut self, rows: &Tensor) -> Result<()> {
+        if let Some(prefix) = self.prefix.as_mut() {
+            let picked = rows
+                .to_vec1::<u32>()?
+                .into_iter()
+                .map(|r| {
+                    prefix
+                        .prompt_of_row
+                        .get(r as usize)
+                        .copied()
+                        .ok_or_else(|| {
+                            ModelError::Input(format!(
+                                "select_rows: row {r} of {}",
+                                prefix.prompt_of_row.len()
+                            ))
+                        })
+                })
+                .collect::<Result<Vec<usize>>>()?;
+            if picked.windows(2).any(|w| w[0] > w[1]) {
+                return Err(ModelError::Input(
+                    "select_rows: the rows of a shared prompt must stay consecutive".into(),
+                ));
+            }
+            prefix.prompt_of_row = picked;
+        }
         for (k, v) in self.layers.iter_mut().flatten() {
             *k = k.index_select(rows, 0)?;
             *v = v.index_select(rows, 0)?;
@@ -65,10 +148,74 @@ impl KvCache {
         Ok(())
     }
 
+    /// Turns what is cached (`prompts` rows, one per prompt, left-padded per `prompt_mask`
+    /// `[prompts][len]` of 0/1, or unpadded) into a shared prefix continued by
+    /// `prompt_of_row.len()` rows, row `r` continuing prompt `prompt_of_row[r]`
+    /// (non-decreasing). Afterwards [`CausalLm::forward_hidden`] takes the rows' own tokens
+    /// only: `(rows, t)` ids, and an attention mask (if any) over the rows' own positions.
+    /// Exact: the same attention over the same positions as copying the prompt to each row.
+    pub fn share_prefix(
+        &mut self,
+        prompt_of_row: Vec<usize>,
+        prompt_mask: Option<&[Vec<u32>]>,
+    ) -> Result<()> {
+        if self.prefix.is_some() {
+            return Err(ModelError::Input(
+                "the cache already has a shared prefix".into(),
+            ));
+        }
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for slot in self.layers.iter_mut() {
+            layers.push(slot.take().ok_or_else(|| {
+                ModelError::Input("share_prefix: nothing is cached to share".into())
+            })?);
+        }
+        let (prompts, len) = {
+            let k = &layers[0].0;
+            (k.dim(0)?, k.dim(2)?)
+        };
+        if prompt_of_row.windows(2).any(|w| w[0] > w[1])
+            || prompt_of_row.iter().any(|&p| p >= prompts)
+        {
+            return Err(ModelError::Input(format!(
+                "share_prefix: rows must name prompts 0..{prompts} in non-decreasing order"
+            )));
+        }
+        let mut bias = vec![0f32; prompts * len];
+        let mut lens = vec![len; prompts];
+        if let Some(mask) = prompt_mask {
+            if mask.len() != prompts || mask.iter().any(|m| m.len() != len) {
+                return Err(ModelError::Input(format!(
+                    "share_prefix: the prompt mask must be {prompts} x {len}"
+                )));
+            }
+            for (p, m) in mask.iter().enumerate() {
+                lens[p] = m.iter().filter(|&&x| x != 0).count();
+                for (j, &x) in m.iter().enumerate() {
+                    if x == 0 {
+                        bias[p * len + j] = f32::NEG_INFINITY;
+                    }
+                }
+            }
+        }
+        let k0 = &layers[0].0;
+        let bias =
+            Tensor::from_vec(bias, (prompts, 1, 1, len), k0.device())?.to_dtype(k0.dtype())?;
+        self.prefix = Some(SharedPrefix {
+            layers,
+            bias,
+            lens,
+            prompt_of_row,
+        });
+        self.seq_len = 0;
+        Ok(())
+    }
+
     /// Forget everything.
     pub fn clear(&mut self) {
         self.layers.iter_mut().for_each(|l| *l = None);
         self.seq_len = 0;
+        self.prefix = None;
     }
 
     fn append(&mut self, layer: usize, k: Tensor, v: Tensor) -> Result<(Tensor, Tensor)> {
@@ -123,6 +270,90 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         *last = w.dim(0)?;
     }
     Ok(y.reshape(out)?)
+}
+
+/// Causal self-attention of `q` (`[b, heads, t, hd]`, scaled) over `k`, `v`
+/// (`[b, kv_heads, s, hd]`) with the additive `bias`, and, with `shared`, jointly over a shared
+/// prefix's keys and values (one softmax over prefix and own positions). Returns
+/// `[b, t, heads, hd]`.
+///
+/// Grouped-query attention without copying K/V: the query heads that share a KV head fold
+/// into the row dimension; for the prefix, so do the rows that share a prompt.
+fn attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    shared: Option<PrefixLayer<'_>>,
+    rep: usize,
+) -> Result<Tensor> {
+    let (b, nh, t, hd) = q.dims4()?;
+    let nkv = nh / rep;
+    let s = k.dim(2)?;
+    let qg = q.reshape((b, nkv, rep * t, hd))?;
+    let own = qg
+        .matmul(&k.t()?)?
+        .reshape((b, nh, t, s))?
+        .broadcast_add(bias)?;
+    let Some(PrefixLayer {
+        runs,
+        keys: pk,
+        values: pv,
+        bias: pbias,
+    }) = shared
+    else {
+        let att = ops::softmax_last_dim(&own)?;
+        let y = att.reshape((b, nkv, rep * t, s))?.matmul(v)?;
+        return Ok(y.reshape((b, nh, t, hd))?.transpose(1, 2)?);
+    };
+    let plen = pk.dim(2)?;
+    // `[n, nkv, rep * t, x]` <-> `[nkv, n * rep * t, x]`: one product per KV head for all
+    // the rows of a prompt.
+    let fold = |x: &Tensor, n: usize, last: usize| -> Result<Tensor> {
+        Ok(x.reshape((n, nkv, rep * t, last))?
+            .transpose(0, 1)?
+            .contiguous()?
+            .reshape((nkv, n * rep * t, last))?)
+    };
+    let unfold = |x: &Tensor, n: usize, last: usize| -> Result<Tensor> {
+        Ok(x.reshape((nkv, n, rep * t, last))?
+            .transpose(0, 1)?
+            .contiguous()?)
+    };
+    let mut scores = Vec::with_capacity(runs.len());
+    for &PromptRun {
+        prompt: p,
+        first_row: row,
+        rows: n,
+    } in runs
+    {
+        let kp = pk.narrow(0, p, 1)?.squeeze(0)?;
+        let sc = fold(&q.narrow(0, row, n)?, n, hd)?.matmul(&kp.t()?)?;
+        let sc = unfold(&sc, n, plen)?
+            .reshape((n, nh, t, plen))?
+            .broadcast_add(&pbias.narrow(0, p, 1)?)?;
+        scores.push(sc);
+    }
+    let prefix_scores = Tensor::cat(&scores, 0)?;
+    let att = ops::softmax_last_dim(&Tensor::cat(&[&prefix_scores, &own], 3)?)?;
+    let (att_p, att_own) = (att.narrow(3, 0, plen)?, att.narrow(3, plen, s)?);
+    let y_own = att_own
+        .contiguous()?
+        .reshape((b, nkv, rep * t, s))?
+        .matmul(v)?;
+    let mut y_prefix = Vec::with_capacity(runs.len());
+    for &PromptRun {
+        prompt: p,
+        first_row: row,
+        rows: n,
+    } in runs
+    {
+        let vp = pv.narrow(0, p, 1)?.squeeze(0)?;
+        let y = fold(&att_p.narrow(0, row, n)?, n, plen)?.matmul(&vp)?;
+        y_prefix.push(unfold(&y, n, hd)?);
+    }
+    let y = (Tensor::cat(&y_prefix, 0)? + y_own)?;
+    Ok(y.reshape((b, nh, t, hd))?.transpose(1, 2)?)
 }
 
 /// One weight the architecture needs: name, shape, and how a fresh model initializes it.
@@ -617,6 +848,20 @@ impl CausalLm {
                 *p = (past + i % t) as f32;
             }
         }
+        // Rows that continue a shared prefix start after their prompt's real length.
+        let prefix = cache.as_ref().and_then(|c| c.prefix.as_ref());
+        if let Some(prefix) = prefix {
+            if prefix.prompt_of_row.len() != b {
+                return Err(ModelError::Input(format!(
+                    "the cache's shared prefix is continued by {} rows, the input has {b}",
+                    prefix.prompt_of_row.len()
+                )));
+            }
+            for (i, p) in pos.iter_mut().enumerate() {
+                *p += prefix.lens[prefix.prompt_of_row[i / t]] as f32;
+            }
+        }
+        let prefix_runs = prefix.map(|p| p.runs());
         let inv_freq = if cfg
             .rope_scaling
             .as_ref()
@@ -687,21 +932,16 @@ impl CausalLm {
                 Some(c) => c.append(li, k, v)?,
                 None => (k, v),
             };
-            // Grouped-query attention without copying K/V: fold the query heads that share
-            // a KV head into the row dimension.
-            let s = k.dim(2)?;
-            let qg = q.reshape((b, nkv, rep * t, hd))?;
-            let att = qg
-                .matmul(&k.t()?)?
-                .reshape((b, nh, t, s))?
-                .broadcast_add(&bias)?;
-            let att = ops::softmax_last_dim(&att)?;
-            let y = att
-                .reshape((b, nkv, rep * t, s))?
-                .matmul(&v)?
-                .reshape((b, nh, t, hd))?
-                .transpose(1, 2)?
-                .reshape((b, t, nh * hd))?;
+            let shared = match (&prefix_runs, cache.as_deref()) {
+                (Some(runs), Some(c)) => c.prefix.as_ref().map(|p| PrefixLayer {
+                    runs,
+                    keys: &p.layers[li].0,
+                    values: &p.layers[li].1,
+                    bias: &p.bias,
+                }),
+                _ => None,
+            };
+            let y = attention(&q, &k, &v, &bias, shared, rep)?.reshape((b, t, nh * hd))?;
             let y = linear(
                 &y,
                 &self.cw(&layer.o)?,

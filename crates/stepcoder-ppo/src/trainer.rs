@@ -224,6 +224,9 @@ impl Rollout {
             if p.len() > 1 {
                 let head = Tensor::from_vec(p[..p.len() - 1].to_vec(), (1, p.len() - 1), dev)?;
                 let _ = model.forward_hidden(&head, None, Some(&mut cache))?;
+                // A copy per row: for a window of many positions it is cheaper than the
+                // shared-prefix attention (`KvCache::share_prefix`, which sampling uses), whose
+                // regrouping copies cost more than the prompt's keys and values.
                 cache.select_rows(&Tensor::zeros(run.len(), DType::U32, dev)?)?;
             }
             let input: Vec<u32> = run.iter().flat_map(|&r| window(r)).collect();

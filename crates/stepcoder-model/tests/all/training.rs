@@ -143,6 +143,119 @@ fn kv_cache_matches_full_forward() {
     assert!(diff < 1e-4, "cached vs full logits differ by {diff}");
 }
 
+/// Rows continuing a shared prefix (two prompts of different lengths, left-padded together,
+/// three rows on one and two on the other) get the logits of each row's own full sequence, in
+/// two cached steps and after a row leaves the batch; with the graph kept, the gradient of
+/// every weight is the one of the per-row forward.
+#[test]
+fn shared_prefix_matches_each_rows_full_sequence() {
+    let cfg = tiny_config();
+    let model = CausalLm::random(cfg.clone(), DType::F32, &Device::Cpu, 21).unwrap();
+    let dev = Device::Cpu;
+    let prompts: [Vec<u32>; 2] = [vec![5, 9, 14, 3, 7, 22], vec![8, 2, 31]];
+    let prompt_of_row = vec![0usize, 0, 0, 1, 1];
+    let own: Vec<Vec<u32>> = (0..5u32)
+        .map(|r| (0..5).map(|j| 40 + 3 * r + j).collect())
+        .collect();
+    let len = prompts[0].len();
+    let mut ids = Vec::new();
+    let mut mask = Vec::new();
+    for p in &prompts {
+        ids.extend(std::iter::repeat_n(0u32, len - p.len()));
+        ids.extend_from_slice(p);
+        let m: Vec<u32> = (0..len).map(|j| u32::from(j >= len - p.len())).collect();
+        mask.push(m);
+    }
+    let flat_mask: Vec<u32> = mask.iter().flatten().copied().collect();
+    let head = Tensor::from_vec(ids, (2, len), &dev).unwrap();
+    let head_mask = Tensor::from_vec(flat_mask, (2, len), &dev).unwrap();
+    let window = |rows: &[usize], from: usize, n: usize| {
+        let ids: Vec<u32> = rows
+            .iter()
+            .flat_map(|&r| own[r][from..from + n].to_vec())
+            .collect();
+        Tensor::from_vec(ids, (rows.len(), n), &dev).unwrap()
+    };
+    // Each row alone: its prompt, then its own tokens, in one forward.
+    let alone = |r: usize| {
+        let mut seq = prompts[prompt_of_row[r]].clone();
+        seq.extend_from_slice(&own[r]);
+        let n = seq.len();
+        let ids = Tensor::from_vec(seq, (1, n), &dev).unwrap();
+        model
+            .forward(&ids, None, None)
+            .unwrap()
+            .logits
+            .narrow(1, n - 5, 5)
+            .unwrap()
+    };
+    let mut cache = stepcoder_model::KvCache::with_graph(cfg.num_hidden_layers);
+    model
+        .forward(&head, Some(&head_mask), Some(&mut cache))
+        .unwrap();
+    cache
+        .share_prefix(prompt_of_row.clone(), Some(&mask))
+        .unwrap();
+    let all: Vec<usize> = (0..5).collect();
+    let first = model
+        .forward(&window(&all, 0, 3), None, Some(&mut cache))
+        .unwrap()
+        .logits;
+    // Row 1 leaves; the others go on by two tokens.
+    let keep: Vec<usize> = vec![0, 2, 3, 4];
+    cache
+        .select_rows(&Tensor::new(&[0u32, 2, 3, 4], &dev).unwrap())
+        .unwrap();
+    let second = model
+        .forward(&window(&keep, 3, 2), None, Some(&mut cache))
+        .unwrap()
+        .logits;
+    let mut shared_total = first.sum_all().unwrap();
+    let mut alone_total = Tensor::new(0f32, &dev).unwrap();
+    for r in 0..5 {
+        let full = alone(r);
+        let d = max_diff(
+            &first.narrow(0, r, 1).unwrap(),
+            &full.narrow(1, 0, 3).unwrap(),
+        );
+        assert!(d < 1e-4, "row {r}, first step: {d}");
+        alone_total = (alone_total + full.narrow(1, 0, 3).unwrap().sum_all().unwrap()).unwrap();
+        if let Some(i) = keep.iter().position(|&k| k == r) {
+            let d = max_diff(
+                &second.narrow(0, i, 1).unwrap(),
+                &full.narrow(1, 3, 2).unwrap(),
+            );
+            assert!(d < 1e-4, "row {r}, second step: {d}");
+            alone_total = (alone_total + full.narrow(1, 3, 2).unwrap().sum_all().unwrap()).unwrap();
+        }
+    }
+    shared_total = (shared_total + second.sum_all().unwrap()).unwrap();
+    let (gs, ga) = (
+        shared_total.backward().unwrap(),
+        alone_total.backward().unwrap(),
+    );
+    for var in model.varmap().all_vars() {
+        let (a, b) = (gs.get(&var).unwrap(), ga.get(&var).unwrap());
+        let scale = b
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(D::Minus1)
+            .unwrap();
+        let scale = scale.to_scalar::<f32>().unwrap();
+        let d = max_diff(a, b);
+        assert!(
+            d <= 1e-4 * scale.max(1.0),
+            "gradient differs by {d} (scale {scale})"
+        );
+    }
+    // The rows of a prompt must stay consecutive.
+    assert!(cache
+        .select_rows(&Tensor::new(&[2u32, 0], &dev).unwrap())
+        .is_err());
+}
+
 /// `CausalLm::token_log_probs` (the kernels crate's fused op) against the unfused candle ops
 /// `log_softmax` + `gather`: values and the gradient w.r.t. the logits, for f32 logits and for
 /// bf16 logits (no f32 copy is made first; the result is f32 either way).
