@@ -1,10 +1,13 @@
 //! Criterion benches: one train step (forward + backward + AdamW) and one batched decode step
-//! of the 7M Llama shape; `stepcoder bench model` reports tokens/s against PyTorch.
+//! of the 7M Llama shape; one decode step of the SmolLM2-135M shape with 4 samples on each of
+//! 2 prompts, the prompts copied to every row against kept once (`KvCache::share_prefix`);
+//! the two orders of a product with few rows (why the model's `linear` switches order).
+//! `stepcoder bench model` reports tokens/s against PyTorch.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use stepcoder_model::bench::{self as shared, BenchShape};
 use stepcoder_model::candle::{DType, Device, Tensor};
-use stepcoder_model::CausalLm;
+use stepcoder_model::{CausalLm, Config};
 
 fn train_step(c: &mut Criterion) {
     let shape = BenchShape::llama_7m();
@@ -43,5 +46,83 @@ fn train_step(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, train_step);
+/// 8 rows sampling their next token after 2 prompts of 192 tokens (the `quick` preset's rows
+/// and prompt length), the prompt copied to each row or shared.
+fn decode_shared_prompt(c: &mut Criterion) {
+    let dev = Device::Cpu;
+    let model = CausalLm::random(Config::smollm2_135m(), DType::F32, &dev, 1).unwrap();
+    let (prompts, samples, len) = (2usize, 4usize, 192usize);
+    let ids: Vec<u32> = (0..prompts * len)
+        .map(|i| (i * 7919 % 40_000) as u32)
+        .collect();
+    let ids = Tensor::from_vec(ids, (prompts, len), &dev).unwrap();
+    let prompt_of_row: Vec<usize> = (0..prompts * samples).map(|r| r / samples).collect();
+    let next =
+        Tensor::from_vec(vec![17u32; prompts * samples], (prompts * samples, 1), &dev).unwrap();
+    let mut g = c.benchmark_group("smollm2_135m_decode_8_rows_2_prompts_192");
+    g.sample_size(10);
+    for shared in [false, true] {
+        let name = if shared {
+            "shared_prefix"
+        } else {
+            "copied_per_row"
+        };
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let mut cache = model.new_cache();
+                    model.forward_hidden(&ids, None, Some(&mut cache)).unwrap();
+                    if shared {
+                        cache.share_prefix(prompt_of_row.clone(), None).unwrap();
+                    } else {
+                        let rows: Vec<u32> = prompt_of_row.iter().map(|&p| p as u32).collect();
+                        cache
+                            .select_rows(&Tensor::new(rows, &dev).unwrap())
+                            .unwrap();
+                    }
+                    cache
+                },
+                |mut cache| {
+                    let h = model.forward_hidden(&next, None, Some(&mut cache)).unwrap();
+                    model.logits(&h).unwrap()
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// `x @ w^T` against `(w @ x^T)^T` for 8 and 16 rows, on an MLP weight and the LM head.
+fn few_row_product_order(c: &mut Criterion) {
+    let dev = Device::Cpu;
+    let mut g = c.benchmark_group("product_order");
+    for rows in [8usize, 16] {
+        for (name, out) in [("mlp_576x1536", 1536usize), ("lm_head_576x49152", 49_152)] {
+            let x = Tensor::randn(0f32, 1.0, (rows, 576), &dev).unwrap();
+            let w = Tensor::randn(0f32, 1.0, (out, 576), &dev).unwrap();
+            g.bench_function(format!("{rows}_rows/{name}/x_wt"), |b| {
+                b.iter(|| x.matmul(&w.t().unwrap()).unwrap())
+            });
+            g.bench_function(format!("{rows}_rows/{name}/w_xt_t"), |b| {
+                b.iter(|| {
+                    w.matmul(&x.t().unwrap())
+                        .unwrap()
+                        .t()
+                        .unwrap()
+                        .contiguous()
+                        .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    train_step,
+    decode_shared_prompt,
+    few_row_product_order
+);
 criterion_main!(benches);

@@ -255,12 +255,26 @@ struct Layer {
     post_norm: Tensor,
 }
 
+/// Up to this many rows, [`linear`] computes `(w @ x^T)^T`.
+const FEW_ROWS: usize = 16;
+
 /// `x @ w^T (+ b)` for x of any rank.
+///
+/// With few rows (sampling: one token per row), as `(w @ x^T)^T`: gemm then takes the weight
+/// as its left operand instead of packing it as the right one at every call. The criterion
+/// bench `product_order` (2 cores, the default model's shapes): 1.26x faster for an MLP weight
+/// and 1.17x for the LM head at 8 rows, 1.27x and 1.08x at 16; at 24 rows and more the plain
+/// order wins (by 1.3x for the LM head, in a probe).
 fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let dims = x.dims().to_vec();
     let inner = *dims.last().unwrap_or(&1);
     let rows = x.elem_count() / inner.max(1);
-    let y = x.reshape((rows, inner))?.matmul(&w.t()?)?;
+    let x = x.reshape((rows, inner))?;
+    let y = if rows <= FEW_ROWS {
+        w.matmul(&x.t()?)?.t()?.contiguous()?
+    } else {
+        x.matmul(&w.t()?)?
+    };
     let y = match b {
         Some(b) => y.broadcast_add(b)?,
         None => y,
@@ -1032,5 +1046,53 @@ impl ValueHead {
     /// Its parameters (`v_head.weight`, `v_head.bias`).
     pub fn varmap(&self) -> &VarMap {
         &self.varmap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both orders of [`linear`] (few rows and many) give `x @ w^T + b` and its gradients.
+    #[test]
+    fn linear_matches_the_plain_product_in_both_orders() {
+        let dev = Device::Cpu;
+        let w = Var::from_tensor(&Tensor::randn(0f32, 1.0, (7, 5), &dev).unwrap()).unwrap();
+        let bias = Var::from_tensor(&Tensor::randn(0f32, 1.0, 7, &dev).unwrap()).unwrap();
+        for rows in [3, FEW_ROWS, FEW_ROWS + 9] {
+            let x =
+                Var::from_tensor(&Tensor::randn(0f32, 1.0, (1, rows, 5), &dev).unwrap()).unwrap();
+            let fast = linear(&x, &w, Some(&bias)).unwrap();
+            let plain = x
+                .squeeze(0)
+                .unwrap()
+                .matmul(&w.t().unwrap())
+                .unwrap()
+                .broadcast_add(&bias)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            assert_eq!(fast.dims(), &[1, rows, 7]);
+            let d = crate::testing::max_abs(&(&fast - &plain).unwrap()).unwrap();
+            assert!(d < 1e-5, "{rows} rows: {d}");
+            let probe = Tensor::randn(0f32, 1.0, (1, rows, 7), &dev).unwrap();
+            let gf = (&fast * &probe)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let gp = (&plain * &probe)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for v in [&w, &bias, &x] {
+                let (a, b) = (gf.get(v).unwrap(), gp.get(v).unwrap());
+                let d = crate::testing::max_abs(&(a - b).unwrap()).unwrap();
+                assert!(d < 1e-4, "{rows} rows: gradient differs by {d}");
+            }
+        }
     }
 }
