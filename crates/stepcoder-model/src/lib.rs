@@ -26,6 +26,8 @@
 //!   [`Completion`] per row: `token_ids`, `logprobs` of the sampled tokens, `text`, each token's
 //!   byte range in `text` (`token_offsets`, for FGO), and why it stopped (EOS, a stop string,
 //!   length). Batched with left padding, temperature / top-k / top-p, per-row seeded RNG.
+//!   Rows that share a prompt (k samples of a problem) prefill it once and attend to one
+//!   copy of its keys and values ([`KvCache::share_prefix`]).
 //!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
 //!   a caller can run early rows' programs while the rest are still sampled.
 //! - Loading: [`load`]`(Some("default" | path), &LoadOptions)` resolves an explicit path, else
