@@ -361,7 +361,7 @@ pub fn generate_with(
             mask.extend_from_slice(&unique_mask[src * len..(src + 1) * len]);
         }
     }
-    let mut total = if shared { 0 } else { len };
+    let mut total = len;
     let mut done = vec![false; b];
     let mut step_logits: Option<Vec<Vec<f32>>> = None;
     for step in 0..cfg.max_new_tokens {

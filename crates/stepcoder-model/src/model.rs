@@ -334,20 +334,30 @@ fn attention(
             .transpose(0, 1)?
             .contiguous()?)
     };
-    let mut scores = Vec::with_capacity(runs.len());
-    for &PromptRun {
-        prompt: p,
-        first_row: row,
-        rows: n,
-    } in runs
-    {
-        let kp = pk.narrow(0, p, 1)?.squeeze(0)?;
-        let sc = fold(&q.narrow(0, row, n)?, n, hd)?.matmul(&kp.t()?)?;
-        let sc = unfold(&sc, n, plen)?
-            .reshape((n, nh, t, plen))?
-            .broadcast_add(&pbias.narrow(0, p, 1)?)?;
-        scores.push(sc);
-    }
+    // Per run of rows that share a prompt: those rows of `x` (`[b, nh, t, last]`) times the
+    // prompt's `[nkv, last, out]` matrix from `of_prompt`, as `[n, nkv, rep * t, out]`.
+    let per_prompt = |x: &Tensor,
+                      last: usize,
+                      out: usize,
+                      of_prompt: &dyn Fn(usize) -> Result<Tensor>|
+     -> Result<Vec<Tensor>> {
+        runs.iter()
+            .map(|r| {
+                let y = fold(&x.narrow(0, r.first_row, r.rows)?, r.rows, last)?
+                    .matmul(&of_prompt(r.prompt)?)?;
+                unfold(&y, r.rows, out)
+            })
+            .collect()
+    };
+    let scores = per_prompt(q, hd, plen, &|p| Ok(pk.narrow(0, p, 1)?.squeeze(0)?.t()?))?
+        .into_iter()
+        .zip(runs)
+        .map(|(sc, r)| {
+            Ok(sc
+                .reshape((r.rows, nh, t, plen))?
+                .broadcast_add(&pbias.narrow(0, r.prompt, 1)?)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
     let prefix_scores = Tensor::cat(&scores, 0)?;
     let att = ops::softmax_last_dim(&Tensor::cat(&[&prefix_scores, &own], 3)?)?;
     let (att_p, att_own) = (att.narrow(3, 0, plen)?, att.narrow(3, plen, s)?);
@@ -355,17 +365,7 @@ fn attention(
         .contiguous()?
         .reshape((b, nkv, rep * t, s))?
         .matmul(v)?;
-    let mut y_prefix = Vec::with_capacity(runs.len());
-    for &PromptRun {
-        prompt: p,
-        first_row: row,
-        rows: n,
-    } in runs
-    {
-        let vp = pv.narrow(0, p, 1)?.squeeze(0)?;
-        let y = fold(&att_p.narrow(0, row, n)?, n, plen)?.matmul(&vp)?;
-        y_prefix.push(unfold(&y, n, hd)?);
-    }
+    let y_prefix = per_prompt(&att_p, plen, hd, &|p| Ok(pv.narrow(0, p, 1)?.squeeze(0)?))?;
     let y = (Tensor::cat(&y_prefix, 0)? + y_own)?;
     Ok(y.reshape((b, nh, t, hd))?.transpose(1, 2)?)
 }
