@@ -1,6 +1,7 @@
 //! Criterion benches: one train step (forward + backward + AdamW) and one batched decode step
 //! of the 7M Llama shape; one decode step of the SmolLM2-135M shape with 4 samples on each of
-//! 2 prompts, the prompts copied to every row against kept once (`KvCache::share_prefix`);
+//! 2 prompts, the prompts copied to every row against kept once (`KvCache::share_prefix`),
+//! and of one row;
 //! the two orders of a product with few rows (why the model's `linear` switches order).
 //! `stepcoder bench model` reports tokens/s against PyTorch.
 
@@ -90,6 +91,26 @@ fn decode_shared_prompt(c: &mut Criterion) {
             )
         });
     }
+    // The floor both ways pay for every sampled token: one row reads every weight once.
+    let (one_prompt, one_next) = (ids.narrow(0, 0, 1).unwrap(), next.narrow(0, 0, 1).unwrap());
+    g.bench_function("one_row_for_comparison", |b| {
+        b.iter_batched(
+            || {
+                let mut cache = model.new_cache();
+                model
+                    .forward_hidden(&one_prompt, None, Some(&mut cache))
+                    .unwrap();
+                cache
+            },
+            |mut cache| {
+                let h = model
+                    .forward_hidden(&one_next, None, Some(&mut cache))
+                    .unwrap();
+                model.logits(&h).unwrap()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
     g.finish();
 }
 
