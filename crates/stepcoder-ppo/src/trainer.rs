@@ -172,15 +172,6 @@ impl Rollout {
     ) -> Result<Tensor> {
         let dev = model.device();
         let r_len = self.targets.dim(1)?;
-        let window = |row: usize| -> Vec<u32> {
-            let p = &self.prompts[self.prompt_of[row]];
-            let c = &self.completions[row];
-            let mut w = Vec::with_capacity(r_len);
-            w.push(p[p.len() - 1]);
-            w.extend(c.iter().take(r_len - 1));
-            w.resize(r_len, self.pad);
-            w
-        };
         if !share_prompt {
             let lp = rows
                 .iter()
@@ -194,7 +185,7 @@ impl Rollout {
                 let pad = lp - p.len();
                 input.extend(std::iter::repeat_n(self.pad, pad));
                 input.extend_from_slice(&p[..p.len() - 1]);
-                input.extend(window(r));
+                input.extend(self.window(r, r_len));
                 attn.extend(std::iter::repeat_n(0u32, pad));
                 attn.extend(std::iter::repeat_n(1u32, len - pad));
             }
@@ -213,30 +204,116 @@ impl Rollout {
                     .iter()
                     .take_while(|&&r| self.prompt_of[r] == prompt)
                     .count();
-            let run = &rows[start..end];
-            let p = &self.prompts[prompt];
-            let layers = model.config().num_hidden_layers;
-            let mut cache = if graph {
-                KvCache::with_graph(layers)
-            } else {
-                KvCache::new(layers)
-            };
-            if p.len() > 1 {
-                let head = Tensor::from_vec(p[..p.len() - 1].to_vec(), (1, p.len() - 1), dev)?;
-                let _ = model.forward_hidden(&head, None, Some(&mut cache))?;
-                // A copy per row: for a window of many positions it is cheaper than the
-                // shared-prefix attention (`KvCache::share_prefix`, which sampling uses), whose
-                // regrouping copies cost more than the prompt's keys and values.
-                cache.select_rows(&Tensor::zeros(run.len(), DType::U32, dev)?)?;
-            }
-            let input: Vec<u32> = run.iter().flat_map(|&r| window(r)).collect();
-            let input = Tensor::from_vec(input, (run.len(), r_len), dev)?;
-            // Right padding only follows the real tokens, so causal attention keeps it out
-            // of every real position: no mask needed.
-            parts.push(model.forward_hidden(&input, None, Some(&mut cache))?);
+            let cache = self.prompt_cache(model, prompt, graph)?;
+            parts.push(self.windows_on(model, &cache, &rows[start..end])?);
             start = end;
         }
         Ok(Tensor::cat(&parts, 0)?)
+    }
+
+    /// Phase 4: log-probs of the taken tokens under the policy and the reference, and the
+    /// values, without gradient, at most `minibatch_rows` rows at a time. With
+    /// `share_prompt`, each model computes a problem's prompt once for all its rows.
+    fn score(
+        &self,
+        policy: &CausalLm,
+        reference: &CausalLm,
+        value_head: &ValueHead,
+        minibatch_rows: usize,
+        share_prompt: bool,
+    ) -> Result<Scores> {
+        let roll = self;
+        let mb = minibatch_rows.max(1);
+        let rows: Vec<usize> = (0..roll.rows).collect();
+        // Groups of rows computed on one prompt cache: a problem's rows when sharing.
+        let groups: Vec<&[usize]> = if share_prompt {
+            rows.chunk_by(|&a, &b| roll.prompt_of[a] == roll.prompt_of[b])
+                .collect()
+        } else {
+            rows.chunks(mb).collect()
+        };
+        // Detached hidden states of the windows of `chunk` and the log-probs of its tokens.
+        let windows = |model: &CausalLm, prompt: Option<&KvCache>, chunk: &[usize]| {
+            let h = match prompt {
+                Some(cache) => roll.windows_on(model, cache, chunk)?,
+                None => roll.window_hidden(model, chunk, false, false)?,
+            }
+            .detach();
+            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
+            let logits = model.logits(&h)?.detach();
+            let lp = stepcoder_kernels::token_log_probs(&logits, &targets)?.detach();
+            Ok::<_, PpoError>((h, lp))
+        };
+        let (mut old, mut ref_lp, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+        for group in groups {
+            let caches = if share_prompt {
+                let prompt = roll.prompt_of[group[0]];
+                Some((
+                    roll.prompt_cache(policy, prompt, false)?,
+                    roll.prompt_cache(reference, prompt, false)?,
+                ))
+            } else {
+                None
+            };
+            for chunk in group.chunks(mb) {
+                let (h, lp) = windows(policy, caches.as_ref().map(|c| &c.0), chunk)?;
+                old.push(lp);
+                vals.push(value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
+                ref_lp.push(windows(reference, caches.as_ref().map(|c| &c.1), chunk)?.1);
+            }
+        }
+        Ok(Scores {
+            old_logp: (Tensor::cat(&old, 0)? * &roll.resp_mask)?,
+            ref_logp: (Tensor::cat(&ref_lp, 0)? * &roll.resp_mask)?,
+            old_values: (Tensor::cat(&vals, 0)? * &roll.resp_mask)?,
+        })
+    }
+
+    /// Prompt `prompt` less its last token (which opens every row's window), run once into a
+    /// cache; with `graph`, gradients flow back through its keys and values.
+    fn prompt_cache(&self, model: &CausalLm, prompt: usize, graph: bool) -> Result<KvCache> {
+        let layers = model.config().num_hidden_layers;
+        let mut cache = if graph {
+            KvCache::with_graph(layers)
+        } else {
+            KvCache::new(layers)
+        };
+        let p = &self.prompts[prompt];
+        if p.len() > 1 {
+            let head =
+                Tensor::from_vec(p[..p.len() - 1].to_vec(), (1, p.len() - 1), model.device())?;
+            let _ = model.forward_hidden(&head, None, Some(&mut cache))?;
+        }
+        Ok(cache)
+    }
+
+    /// Hidden states `[n, R, H]` of the windows of `run` (rows of the prompt that `prompt`
+    /// cached, see [`Rollout::prompt_cache`]).
+    fn windows_on(&self, model: &CausalLm, prompt: &KvCache, run: &[usize]) -> Result<Tensor> {
+        let dev = model.device();
+        let r_len = self.targets.dim(1)?;
+        let mut cache = prompt.clone();
+        if cache.seq_len() > 0 {
+            // A copy per row: for a window of many positions it is cheaper than the
+            // shared-prefix attention (`KvCache::share_prefix`, which sampling uses), whose
+            // regrouping copies cost more than the prompt's keys and values.
+            cache.select_rows(&Tensor::zeros(run.len(), DType::U32, dev)?)?;
+        }
+        let input: Vec<u32> = run.iter().flat_map(|&r| self.window(r, r_len)).collect();
+        let input = Tensor::from_vec(input, (run.len(), r_len), dev)?;
+        // Right padding only follows the real tokens, so causal attention keeps it out of
+        // every real position: no mask needed.
+        Ok(model.forward_hidden(&input, None, Some(&mut cache))?)
+    }
+
+    /// Row `row`'s window: the prompt's last token, then the completion, padded to `r_len`.
+    fn window(&self, row: usize, r_len: usize) -> Vec<u32> {
+        let p = &self.prompts[self.prompt_of[row]];
+        let mut w = Vec::with_capacity(r_len);
+        w.push(p[p.len() - 1]);
+        w.extend(self.completions[row].iter().take(r_len - 1));
+        w.resize(r_len, self.pad);
+        w
     }
 }
 
@@ -939,44 +1016,15 @@ impl Trainer {
         })
     }
 
-    /// Phase 4: log-probs of the taken tokens under the policy and the reference, and the
-    /// values, without gradient, a problem's rows at a time (at most `minibatch_rows`).
+    /// Phase 4: see [`Rollout::score`].
     fn score(&self, roll: &Rollout) -> Result<Scores> {
-        let mut chunks: Vec<Vec<usize>> = Vec::new();
-        for r in 0..roll.rows {
-            match chunks.last_mut() {
-                Some(c)
-                    if c.len() < self.cfg.minibatch_rows.max(1)
-                        && (!self.cfg.share_prompt
-                            || roll.prompt_of[c[0]] == roll.prompt_of[r]) =>
-                {
-                    c.push(r)
-                }
-                _ => chunks.push(vec![r]),
-            }
-        }
-        // Detached hidden states of the window and the log-probs of the taken tokens.
-        let window = |model: &CausalLm, chunk: &[usize]| -> Result<(Tensor, Tensor)> {
-            let h = roll
-                .window_hidden(model, chunk, self.cfg.share_prompt, false)?
-                .detach();
-            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
-            let logits = model.logits(&h)?.detach();
-            let lp = stepcoder_kernels::token_log_probs(&logits, &targets)?.detach();
-            Ok((h, lp))
-        };
-        let (mut old, mut reference, mut vals) = (Vec::new(), Vec::new(), Vec::new());
-        for chunk in &chunks {
-            let (h, lp) = window(&self.policy, chunk)?;
-            old.push(lp);
-            vals.push(self.value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
-            reference.push(window(&self.reference, chunk)?.1);
-        }
-        Ok(Scores {
-            old_logp: (Tensor::cat(&old, 0)? * &roll.resp_mask)?,
-            ref_logp: (Tensor::cat(&reference, 0)? * &roll.resp_mask)?,
-            old_values: (Tensor::cat(&vals, 0)? * &roll.resp_mask)?,
-        })
+        roll.score(
+            &self.policy,
+            &self.reference,
+            &self.value_head,
+            self.cfg.minibatch_rows,
+            self.cfg.share_prompt,
+        )
     }
 
     /// Writes a checkpoint folder atomically: `policy/` and `reference/` (Hugging Face
@@ -1244,6 +1292,33 @@ mod tests {
         )
         .unwrap();
         (lp * roll.resp_mask.index_select(&ix, 0).unwrap()).unwrap()
+    }
+
+    /// Scoring computes a problem's prompt once for all its rows, here 3 rows split over
+    /// 2-row chunks, and gives what every row on its own copy of the prompt gives.
+    #[test]
+    fn scoring_a_shared_prompt_over_several_chunks_matches_per_row_prompts() {
+        let dev = Device::Cpu;
+        let policy = CausalLm::random(tiny_config(), DType::F32, &dev, 3).unwrap();
+        let reference = CausalLm::random(tiny_config(), DType::F32, &dev, 4).unwrap();
+        let head = ValueHead::new(tiny_config().hidden_size, DType::F32, &dev).unwrap();
+        let roll = rollout(&dev);
+        let score = |share| roll.score(&policy, &reference, &head, 2, share).unwrap();
+        let (shared, own) = (score(true), score(false));
+        for (name, a, b) in [
+            ("old_logp", &shared.old_logp, &own.old_logp),
+            ("ref_logp", &shared.ref_logp, &own.ref_logp),
+            ("old_values", &shared.old_values, &own.old_values),
+        ] {
+            assert_eq!(a.dims(), &[4, 7]);
+            let diff = max_abs(&(a - b).unwrap());
+            assert!(diff < 1e-5, "{name} differs by {diff}");
+        }
+        let gap = max_abs(&(&shared.old_logp - &shared.ref_logp).unwrap());
+        assert!(
+            gap > 1e-3,
+            "policy and reference are scored each with its own weights"
+        );
     }
 
     /// Computing a shared prompt once gives the log-probs of running every row on its own
