@@ -9,8 +9,8 @@
 //! [`Trainer::step`] runs the phases of the data path in order: plan (the curriculum's
 //! prefixes), sample and execute, judge (rewards, curriculum record, FGO masks), score,
 //! advantages, update. The `samples_per_problem` rollouts of a problem share its prompt:
-//! sampling prefills it once, and scoring and the training forward compute it once per
-//! problem ([`PpoConfig::share_prompt`]; exact up to float rounding).
+//! sampling prefills it once, scoring computes it once per problem and the training forward
+//! once per minibatch ([`PpoConfig::share_prompt`]; exact up to float rounding).
 //!
 //! The building blocks stand alone:
 //!

@@ -74,9 +74,10 @@ pub struct PpoConfig {
     pub advantage: AdvantageKind,
     /// How the program is found in a completion; must match the masker's.
     pub fence: FenceMode,
-    /// Compute each prompt once for the samples that share it, in scoring and in the
-    /// training forward (exact: the same numbers up to float rounding, see
-    /// [`Rollout::window_hidden`]). Off, every row carries its own copy of the prompt.
+    /// Compute each prompt once for the samples that share it: once per problem in sampling
+    /// and scoring, once per minibatch in the training forward (exact: the same numbers up
+    /// to float rounding, see [`Rollout::window_hidden`]). Off, every row carries its own
+    /// copy of the prompt.
     #[serde(default = "default_true")]
     pub share_prompt: bool,
     pub system_prompt: Option<String>,
