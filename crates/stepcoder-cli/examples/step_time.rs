@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     steps: usize,
     /// Pairs before the measured ones, on the first measured pair's workload, printed but
-    /// not counted. A process's first step runs 7-15 s slower than the same step later
+    /// not counted. A process's first step runs 8-14 s slower than the same step later
     /// (measured at the quick preset), and would be charged to whichever way goes first.
     #[arg(long, default_value_t = 1)]
     warmup: usize,

@@ -223,12 +223,11 @@ impl Rollout {
         minibatch_rows: usize,
         share_prompt: bool,
     ) -> Result<Scores> {
-        let roll = self;
         let mb = minibatch_rows.max(1);
-        let rows: Vec<usize> = (0..roll.rows).collect();
+        let rows: Vec<usize> = (0..self.rows).collect();
         // Groups of rows computed on one prompt cache: a problem's rows when sharing.
         let groups: Vec<&[usize]> = if share_prompt {
-            rows.chunk_by(|&a, &b| roll.prompt_of[a] == roll.prompt_of[b])
+            rows.chunk_by(|&a, &b| self.prompt_of[a] == self.prompt_of[b])
                 .collect()
         } else {
             rows.chunks(mb).collect()
@@ -236,11 +235,11 @@ impl Rollout {
         // Detached hidden states of the windows of `chunk` and the log-probs of its tokens.
         let windows = |model: &CausalLm, prompt: Option<&KvCache>, chunk: &[usize]| {
             let h = match prompt {
-                Some(cache) => roll.windows_on(model, cache, chunk)?,
-                None => roll.window_hidden(model, chunk, false, false)?,
+                Some(cache) => self.windows_on(model, cache, chunk)?,
+                None => self.window_hidden(model, chunk, false, false)?,
             }
             .detach();
-            let targets = roll.targets.narrow(0, chunk[0], chunk.len())?;
+            let targets = self.targets.narrow(0, chunk[0], chunk.len())?;
             let logits = model.logits(&h)?.detach();
             let lp = stepcoder_kernels::token_log_probs(&logits, &targets)?.detach();
             Ok::<_, PpoError>((h, lp))
@@ -248,10 +247,10 @@ impl Rollout {
         let (mut old, mut ref_lp, mut vals) = (Vec::new(), Vec::new(), Vec::new());
         for group in groups {
             let caches = if share_prompt {
-                let prompt = roll.prompt_of[group[0]];
+                let prompt = self.prompt_of[group[0]];
                 Some((
-                    roll.prompt_cache(policy, prompt, false)?,
-                    roll.prompt_cache(reference, prompt, false)?,
+                    self.prompt_cache(policy, prompt, false)?,
+                    self.prompt_cache(reference, prompt, false)?,
                 ))
             } else {
                 None
@@ -264,9 +263,9 @@ impl Rollout {
             }
         }
         Ok(Scores {
-            old_logp: (Tensor::cat(&old, 0)? * &roll.resp_mask)?,
-            ref_logp: (Tensor::cat(&ref_lp, 0)? * &roll.resp_mask)?,
-            old_values: (Tensor::cat(&vals, 0)? * &roll.resp_mask)?,
+            old_logp: (Tensor::cat(&old, 0)? * &self.resp_mask)?,
+            ref_logp: (Tensor::cat(&ref_lp, 0)? * &self.resp_mask)?,
+            old_values: (Tensor::cat(&vals, 0)? * &self.resp_mask)?,
         })
     }
 
