@@ -196,20 +196,19 @@ impl Rollout {
             let hidden = model.forward_hidden(&input, Some(&attn), None)?;
             return Ok(hidden.narrow(1, lp - 1, r_len)?);
         }
-        let mut parts = Vec::new();
-        let mut start = 0;
-        while start < rows.len() {
-            let prompt = self.prompt_of[rows[start]];
-            let end = start
-                + rows[start..]
-                    .iter()
-                    .take_while(|&&r| self.prompt_of[r] == prompt)
-                    .count();
-            let cache = self.prompt_cache(model, prompt, graph)?;
-            parts.push(self.windows_on(model, &cache, &rows[start..end])?);
-            start = end;
-        }
+        let parts = self
+            .prompt_runs(rows)
+            .map(|run| {
+                let cache = self.prompt_cache(model, self.prompt_of[run[0]], graph)?;
+                self.windows_on(model, &cache, run)
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Tensor::cat(&parts, 0)?)
+    }
+
+    /// `rows` cut into runs of consecutive rows with the same prompt.
+    fn prompt_runs<'a>(&'a self, rows: &'a [usize]) -> impl Iterator<Item = &'a [usize]> {
+        rows.chunk_by(|&a, &b| self.prompt_of[a] == self.prompt_of[b])
     }
 
     /// Phase 4: log-probs of the taken tokens under the policy and the reference, and the
@@ -227,8 +226,7 @@ impl Rollout {
         let rows: Vec<usize> = (0..self.rows).collect();
         // Groups of rows computed on one prompt cache: a problem's rows when sharing.
         let groups: Vec<&[usize]> = if share_prompt {
-            rows.chunk_by(|&a, &b| self.prompt_of[a] == self.prompt_of[b])
-                .collect()
+            self.prompt_runs(&rows).collect()
         } else {
             rows.chunks(mb).collect()
         };
@@ -728,13 +726,8 @@ impl Trainer {
             rand::rngs::StdRng::seed_from_u64(mix(mix(self.cfg.seed, self.step), epoch as u64 + 1));
         let mut order: Vec<usize> = Vec::with_capacity(roll.rows);
         if self.cfg.share_prompt {
-            let mut runs: Vec<Vec<usize>> = Vec::new();
-            for r in 0..roll.rows {
-                match runs.last_mut() {
-                    Some(run) if roll.prompt_of[run[0]] == roll.prompt_of[r] => run.push(r),
-                    _ => runs.push(vec![r]),
-                }
-            }
+            let rows: Vec<usize> = (0..roll.rows).collect();
+            let mut runs: Vec<&[usize]> = roll.prompt_runs(&rows).collect();
             runs.shuffle(&mut rng);
             order.extend(runs.into_iter().flatten());
         } else {
