@@ -24,27 +24,33 @@ fn train_step(c: &mut Criterion) {
         b.iter(|| shared::train_step(&model, &mut opt, &ids).unwrap())
     });
     let frozen = model.frozen_copy().unwrap();
-    let prompt = ids.narrow(1, 0, 128).unwrap();
+    let (prompt, next) = (
+        ids.narrow(1, 0, 128).unwrap(),
+        ids.narrow(1, 128, 1).unwrap(),
+    );
     g.bench_function("decode_step_8_at_128", |b| {
-        b.iter_batched(
-            || {
-                let mut cache = frozen.new_cache();
-                frozen
-                    .forward_hidden(&prompt, None, Some(&mut cache))
-                    .unwrap();
-                cache
-            },
-            |mut cache| {
-                let next = ids.narrow(1, 128, 1).unwrap();
-                let h = frozen
-                    .forward_hidden(&next, None, Some(&mut cache))
-                    .unwrap();
-                frozen.logits(&h).unwrap()
-            },
-            criterion::BatchSize::LargeInput,
-        )
+        decode_step(b, &frozen, &prompt, &next)
     });
     g.finish();
+}
+
+/// Times one decode step (the next token's forward and logits) after an untimed prefill of
+/// `prompt`.
+fn decode_step(b: &mut criterion::Bencher, model: &CausalLm, prompt: &Tensor, next: &Tensor) {
+    b.iter_batched(
+        || {
+            let mut cache = model.new_cache();
+            model
+                .forward_hidden(prompt, None, Some(&mut cache))
+                .unwrap();
+            cache
+        },
+        |mut cache| {
+            let h = model.forward_hidden(next, None, Some(&mut cache)).unwrap();
+            model.logits(&h).unwrap()
+        },
+        criterion::BatchSize::LargeInput,
+    )
 }
 
 /// 8 rows sampling their next token after 2 prompts of 192 tokens (the `quick` preset's rows
@@ -94,22 +100,7 @@ fn decode_shared_prompt(c: &mut Criterion) {
     // The floor both ways pay for every sampled token: one row reads every weight once.
     let (one_prompt, one_next) = (ids.narrow(0, 0, 1).unwrap(), next.narrow(0, 0, 1).unwrap());
     g.bench_function("one_row_for_comparison", |b| {
-        b.iter_batched(
-            || {
-                let mut cache = model.new_cache();
-                model
-                    .forward_hidden(&one_prompt, None, Some(&mut cache))
-                    .unwrap();
-                cache
-            },
-            |mut cache| {
-                let h = model
-                    .forward_hidden(&one_next, None, Some(&mut cache))
-                    .unwrap();
-                model.logits(&h).unwrap()
-            },
-            criterion::BatchSize::LargeInput,
-        )
+        decode_step(b, &model, &one_prompt, &one_next)
     });
     g.finish();
 }
