@@ -1,16 +1,22 @@
 //! How much faster is a PPO step when the k samples of a problem share their prompt?
 //!
-//! Each measured step is a pair: two trainers start from the same default model with the
-//! `quick` preset's PPO settings, the same seed and the same problems, and take one step, one
-//! computing each prompt once per problem (prefill in sampling, the prompt's keys and values
-//! in scoring and in the training forward; `ppo.share_prompt = true`, the default), the other
-//! giving every rollout its own copy of the prompt (`false`, what the trainer did before).
-//! Same weights and seed mean the same sampled tokens, so both ways do the same work; the
-//! pair's order alternates, and each pair draws the next problems (its workload). Prints
-//! each step's time split, the mean time per rollout of each way and the ratio.
+//! Each measured step is a set of three: three trainers start from the same default model
+//! with the `quick` preset's PPO settings, the same seed and the same problems, and take one
+//! step each, in three ways:
+//! - `packed` (the default): each prompt is computed once per problem (one prefill in
+//!   sampling, the prompt's keys and values once in scoring and in the training forward), and
+//!   the completions on it run as one packed sequence, without padding;
+//! - `shared`: the prompt once as well, the completions as rows padded to the batch's longest
+//!   (`ppo.pack_windows = false`);
+//! - `per-row`: every rollout carries its own copy of the prompt, padded
+//!   (`ppo.share_prompt = false`, what the trainer did before).
+//!
+//! Same weights and seed mean the same sampled tokens, so the three do the same work; the
+//! order rotates from set to set, and each set draws the next problems (its workload).
+//! Prints each step's time split, the mean time per rollout of each way, and the ratios.
 //!
 //! `cargo run --release -p stepcoder-cli --example step_time -- [--steps N] [--samples K]
-//! [--minibatch-rows M] [--problems P]` (defaults: 3 pairs and the preset's 2 problems x 4
+//! [--minibatch-rows M] [--problems P]` (defaults: 3 sets and the preset's 2 problems x 4
 //! samples in 4-row minibatches). The paper's 16 rollouts per problem, in minibatches of 8
 //! (16-row minibatches of the per-row way do not fit in 24 GiB):
 //! `-- --problems 1 --samples 16 --minibatch-rows 8`.
@@ -27,10 +33,10 @@ use stepcoder_sandbox::Sandbox;
 /// The `quick` preset's PPO settings, with these overrides.
 #[derive(Parser)]
 struct Args {
-    /// Measured pairs of steps.
+    /// Measured sets of steps (one step of each way).
     #[arg(long, default_value_t = 3)]
     steps: usize,
-    /// Pairs before the measured ones, on the first measured pair's workload, printed but
+    /// Sets before the measured ones, on the first measured set's workload, printed but
     /// not counted. A process's first step runs 8-14 s slower than the same step later
     /// (measured at the quick preset), and would be charged to whichever way goes first.
     #[arg(long, default_value_t = 1)]
@@ -58,7 +64,7 @@ fn main() -> anyhow::Result<()> {
     let loaded = stepcoder_model::load(Some(&cfg.model.path), &LoadOptions::default())?;
     let rollouts = cfg.ppo.problems_per_step * cfg.ppo.samples_per_problem;
     println!(
-        "{} warm-up (w) and {} measured pairs of steps, {rollouts} rollouts per step ({} problems x {} samples), minibatches of {} rows, up to {} new tokens",
+        "{} warm-up (w) and {} measured sets of steps, {rollouts} rollouts per step ({} problems x {} samples), minibatches of {} rows, up to {} new tokens",
         args.warmup,
         args.steps,
         cfg.ppo.problems_per_step,
@@ -67,24 +73,33 @@ fn main() -> anyhow::Result<()> {
         cfg.ppo.max_new_tokens
     );
     println!("way          work  total_s  generation_s  scoring_s  forward_s  backward_s  tokens");
-    // Seconds of each way's measured steps: [shared, per-row].
-    let mut times = [0.0f64; 2];
-    for pair in 0..args.warmup + args.steps {
-        let warmup = pair < args.warmup;
-        // The workload: the warm-up repeats the first measured pair's, so that no workload is
-        // left out of the measurement. Its problems go first, so both ways draw them.
-        let work = pair.saturating_sub(args.warmup);
+    // (name, share_prompt, pack_windows) of each way.
+    const WAYS: [(&str, bool, bool); 3] = [
+        ("packed", true, true),
+        ("shared", true, false),
+        ("per-row", false, false),
+    ];
+    // Seconds of each way's measured steps.
+    let mut times = [0.0f64; WAYS.len()];
+    for set in 0..args.warmup + args.steps {
+        let warmup = set < args.warmup;
+        // The workload: the warm-up repeats the first measured set's, so that no workload is
+        // left out of the measurement. Its problems go first, so every way draws them.
+        let work = set.saturating_sub(args.warmup);
         let skip = work * cfg.ppo.problems_per_step % train.len();
         let problems: Vec<_> = train[skip..]
             .iter()
             .chain(&train[..skip])
             .cloned()
             .collect();
-        let mut tokens = [0usize; 2];
-        for way in [pair % 2, 1 - pair % 2] {
-            let share = way == 0;
+        let mut tokens = [0usize; WAYS.len()];
+        let mut step_s = [0.0f64; WAYS.len()];
+        for i in 0..WAYS.len() {
+            let way = (set + i) % WAYS.len();
+            let (name, share, pack) = WAYS[way];
             let mut ppo = cfg.ppo.clone();
             ppo.share_prompt = share;
+            ppo.pack_windows = pack;
             ppo.seed = cfg.ppo.seed.wrapping_add(work as u64);
             let policy = loaded.model.trainable_copy()?;
             let parts = components(&cfg, sandbox.clone(), &problems)?;
@@ -98,15 +113,15 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let m = trainer.step()?;
             let total = t.elapsed().as_secs_f64();
+            step_s[way] = total;
             if !warmup {
                 times[way] += total;
             }
             tokens[way] = m.generated_tokens;
-            let name = match (share, warmup) {
-                (true, false) => "shared",
-                (false, false) => "per-row",
-                (true, true) => "shared (w)",
-                (false, true) => "per-row (w)",
+            let name = if warmup {
+                format!("{name} (w)")
+            } else {
+                name.to_string()
             };
             println!(
                 "{name:<12} {work:>4} {total:>8.1} {:>13.1} {:>10.1} {:>10.1} {:>11.1} {:>7}",
@@ -117,15 +132,23 @@ fn main() -> anyhow::Result<()> {
                 m.generated_tokens
             );
         }
-        if tokens[0] != tokens[1] {
-            println!("  (the two ways sampled different tokens in this pair: float rounding)");
+        if tokens.iter().any(|&t| t != tokens[0]) {
+            println!("  (the ways sampled different tokens in this set: float rounding)");
         }
+        println!(
+            "  per-row / packed {:.2}x, per-row / shared {:.2}x",
+            step_s[2] / step_s[0],
+            step_s[2] / step_s[1]
+        );
     }
     let per_rollout = |s: f64| s / (args.steps * rollouts) as f64;
-    let (shared, own) = (per_rollout(times[0]), per_rollout(times[1]));
+    let [packed, shared, own] = times.map(per_rollout);
     println!(
-        "seconds per rollout: shared prompt {shared:.2}, per-row prompt {own:.2}; speedup {:.2}x",
-        own / shared
+        "seconds per rollout: packed {packed:.2}, shared {shared:.2}, per-row {own:.2}; \
+         per-row / packed {:.2}x, per-row / shared {:.2}x, shared / packed {:.2}x",
+        own / packed,
+        own / shared,
+        shared / packed
     );
     Ok(())
 }

@@ -370,6 +370,19 @@ fn attention(
     Ok(y.reshape((b, nh, t, hd))?.transpose(1, 2)?)
 }
 
+/// Where the tokens of a forward sit: their position ids and what each may attend to.
+struct Layout {
+    /// `(b * t)` position ids.
+    pos: Vec<f32>,
+    /// Additive attention bias `(bias_rows, t, keys)` (one row serves every row when 1).
+    bias: Vec<f32>,
+    bias_rows: usize,
+    /// Positions attended over: cached plus new.
+    keys: usize,
+    /// The longest sequence a row sees (for dynamic RoPE scaling).
+    longest: usize,
+}
+
 /// One weight the architecture needs: name, shape, and how a fresh model initializes it.
 #[derive(Debug, Clone)]
 pub struct WeightSpec {
@@ -800,7 +813,7 @@ impl CausalLm {
         &self,
         input_ids: &Tensor,
         attention_mask: Option<&Tensor>,
-        mut cache: Option<&mut KvCache>,
+        cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
         let cfg = &self.config;
         let (b, t) = input_ids.dims2()?;
@@ -876,12 +889,94 @@ impl CausalLm {
             }
         }
         let prefix_runs = prefix.map(|p| p.runs());
+        let layout = Layout {
+            pos,
+            bias,
+            bias_rows,
+            keys: total,
+            longest: total,
+        };
+        self.run_layers(input_ids, layout, prefix_runs.as_deref(), cache)
+    }
+
+    /// Several sequences that continue the same cached prefix, packed into one row without
+    /// padding: `input_ids` is `(1, S)`, the segments' tokens one after another
+    /// (`segment_lens` sums to `S`). Each segment attends to every cached position and to its
+    /// own earlier tokens only, at positions that continue the prefix, so its hidden states
+    /// are those of running it as its own row on a copy of the cache, up to float rounding.
+    /// Returns `(1, S, hidden)`.
+    ///
+    /// Why: the k completions of one prompt have different lengths; as rows they are padded
+    /// to the longest and every padded position costs a full forward. Packed, a forward costs
+    /// the real tokens, plus attention scores between segments that the mask discards. The
+    /// cache (without a shared prefix) afterwards also holds the packed positions: it is for
+    /// this one forward (or its backward, with [`KvCache::with_graph`]), not for continuing.
+    pub fn forward_hidden_packed(
+        &self,
+        input_ids: &Tensor,
+        segment_lens: &[usize],
+        cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let (b, t) = input_ids.dims2()?;
+        if b != 1 || segment_lens.iter().sum::<usize>() != t || segment_lens.contains(&0) {
+            return Err(ModelError::Input(format!(
+                "packed forward: input ({b}, {t}) must be one row of the segments {segment_lens:?} \
+                 (none empty)"
+            )));
+        }
+        if cache.as_ref().is_some_and(|c| c.prefix.is_some()) {
+            return Err(ModelError::Input(
+                "packed forward: the cache has a shared prefix; pack over a plain cache".into(),
+            ));
+        }
+        let past = cache.as_ref().map(|c| c.seq_len()).unwrap_or(0);
+        let total = past + t;
+        let mut pos = Vec::with_capacity(t);
+        let mut bias = vec![f32::NEG_INFINITY; t * total];
+        let mut start = 0;
+        for &len in segment_lens {
+            for j in 0..len {
+                pos.push((past + j) as f32);
+                let row = &mut bias[(start + j) * total..(start + j + 1) * total];
+                row[..past].fill(0.0);
+                row[past + start..=past + start + j].fill(0.0);
+            }
+            start += len;
+        }
+        let longest = segment_lens.iter().copied().max().unwrap_or(0);
+        let layout = Layout {
+            pos,
+            bias,
+            bias_rows: 1,
+            keys: total,
+            longest: past + longest,
+        };
+        self.run_layers(input_ids, layout, None, cache)
+    }
+
+    /// The layer stack over `input_ids` `(b, t)` with positions and attention bias laid out.
+    fn run_layers(
+        &self,
+        input_ids: &Tensor,
+        layout: Layout,
+        prefix_runs: Option<&[PromptRun]>,
+        mut cache: Option<&mut KvCache>,
+    ) -> Result<Tensor> {
+        let cfg = &self.config;
+        let (b, t) = input_ids.dims2()?;
+        let Layout {
+            pos,
+            bias,
+            bias_rows,
+            keys,
+            longest,
+        } = layout;
         let inv_freq = if cfg
             .rope_scaling
             .as_ref()
             .is_some_and(|r| r.rope_type == "dynamic")
         {
-            cfg.rope_inv_freq(total)
+            cfg.rope_inv_freq(longest)
         } else {
             self.inv_freq.clone()
         };
@@ -899,7 +994,7 @@ impl CausalLm {
         let cd = self.compute_dtype;
         let cos = Tensor::from_vec(cos, (b, t, half), dev)?.to_dtype(cd)?;
         let sin = Tensor::from_vec(sin, (b, t, half), dev)?.to_dtype(cd)?;
-        let bias = Tensor::from_vec(bias, (bias_rows, 1, t, total), dev)?.to_dtype(cd)?;
+        let bias = Tensor::from_vec(bias, (bias_rows, 1, t, keys), dev)?.to_dtype(cd)?;
 
         let nh = cfg.num_attention_heads;
         let nkv = cfg.num_kv_heads();

@@ -10,7 +10,9 @@
 //! prefixes), sample and execute, judge (rewards, curriculum record, FGO masks), score,
 //! advantages, update. The `samples_per_problem` rollouts of a problem share its prompt:
 //! sampling prefills it once, scoring computes it once per problem and the training forward
-//! once per minibatch ([`PpoConfig::share_prompt`]; exact up to float rounding).
+//! once per minibatch ([`PpoConfig::share_prompt`]), and the completions on it run as one
+//! packed sequence without padding ([`PpoConfig::pack_windows`]); both exact up to float
+//! rounding.
 //!
 //! The building blocks stand alone:
 //!
@@ -50,7 +52,8 @@ pub use advantage::{whiten, AdvantageEstimator, AdvantageInput, Advantages, Gae,
 pub use error::{PpoError, Result};
 pub use kl::KlController;
 pub use loss::{
-    masked_entropy, masked_mean, policy_loss, policy_stats, value_loss, LossConfig, PolicyStats,
+    masked_entropy, masked_mean, policy_loss, policy_stats, token_entropy, value_loss, LossConfig,
+    PolicyStats,
 };
 pub use metrics::{
     JsonLines, MetricsLog, OutcomeCounts, RolloutSample, SampleLog, StepMetrics, TimeSplit,

@@ -81,10 +81,15 @@ pub fn value_loss(
 /// Mean entropy of the token distributions over the masked positions (`logits` `[B, T, V]`).
 /// Differentiable; it builds `[B, T, V]` softmax tensors, so it is computed only when asked.
 pub fn masked_entropy(logits: &Tensor, mask: &Tensor) -> Result<Tensor> {
+    masked_mean(&token_entropy(logits)?, mask)
+}
+
+/// The entropy of each position's token distribution: `[.., V]` logits to `[..]`, f32,
+/// differentiable.
+pub fn token_entropy(logits: &Tensor) -> Result<Tensor> {
     let logits = logits.to_dtype(DType::F32)?;
     let lsm = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-    let ent = (lsm.exp()? * &lsm)?.sum(D::Minus1)?.neg()?;
-    masked_mean(&ent, mask)
+    Ok((lsm.exp()? * &lsm)?.sum(D::Minus1)?.neg()?)
 }
 
 /// Statistics of one minibatch (no gradient): how many tokens were clipped and how far

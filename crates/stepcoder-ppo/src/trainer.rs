@@ -25,10 +25,10 @@ use stepcoder_model::{
 
 use crate::atomic::{ensure_finite, save_tensors_atomic, write_atomic};
 use crate::{
-    clip_grad_norm, masked_entropy, policy_loss, policy_stats, value_loss, AdamW, AdamWConfig,
-    AdvantageEstimator, AdvantageInput, Advantages, Gae, GradAccumulator, Gradients, GroupBaseline,
-    KlController, LossConfig, LrSchedule, MetricsLog, OutcomeCounts, ParamGroup, PpoError, Result,
-    RewardNormalizer, RolloutSample, SampleLog, StepMetrics, TimeSplit,
+    clip_grad_norm, masked_mean, policy_loss, policy_stats, token_entropy, value_loss, AdamW,
+    AdamWConfig, AdvantageEstimator, AdvantageInput, Advantages, Gae, GradAccumulator, Gradients,
+    GroupBaseline, KlController, LossConfig, LrSchedule, MetricsLog, OutcomeCounts, ParamGroup,
+    PpoError, Result, RewardNormalizer, RolloutSample, SampleLog, StepMetrics, TimeSplit,
 };
 
 /// Which advantage estimator to use.
@@ -76,10 +76,17 @@ pub struct PpoConfig {
     pub fence: FenceMode,
     /// Compute each prompt once for the samples that share it: once per problem in sampling
     /// and scoring, once per minibatch in the training forward (exact: the same numbers up
-    /// to float rounding, see [`Rollout::window_hidden`]). Off, every row carries its own
-    /// copy of the prompt.
+    /// to float rounding, see [`Rollout::windows`]). Off, every row carries its own copy of
+    /// the prompt.
     #[serde(default = "default_true")]
     pub share_prompt: bool,
+    /// With `share_prompt`, run the completions that share a prompt as one packed sequence
+    /// in scoring and training, so a forward costs their real tokens rather than every row
+    /// padded to the batch's longest (exact as well). Its attention scores between the
+    /// packed completions are computed and masked: memory grows with the square of a
+    /// minibatch's tokens, so turn it off for very long completions in large minibatches.
+    #[serde(default = "default_true")]
+    pub pack_windows: bool,
     pub system_prompt: Option<String>,
     pub seed: u64,
 }
@@ -105,6 +112,7 @@ impl Default for PpoConfig {
             advantage: AdvantageKind::Gae(Gae::default()),
             fence: FenceMode::Continuation,
             share_prompt: true,
+            pack_windows: true,
             system_prompt: None,
             seed: 0,
         }
@@ -137,8 +145,9 @@ struct TrainerState {
 
 /// One rollout batch. Every row's completion is predicted from a window of `R` positions
 /// (the prompt's last token, then the completion right-padded to the longest, `R` tokens),
-/// so the LM head, log-probs, values, advantages and losses are computed on `[B, R]`
-/// (`[B, R, V]` logits) instead of the whole sequence.
+/// so log-probs, values, advantages and losses are laid out as `[B, R]` instead of the whole
+/// sequence. Packed windows ([`WindowLayout::Packed`]) run the model and the LM head on the
+/// real positions only and come back to `[B, R]` through [`Windows::to_rows`].
 struct Rollout {
     /// Each row's prompt, as an index into `prompts`; rows of one problem share one.
     prompt_of: Vec<usize>,
@@ -154,56 +163,176 @@ struct Rollout {
     groups: Vec<usize>,
 }
 
+/// How the windows of a minibatch are laid out for the model (see [`PpoConfig::share_prompt`]
+/// and [`PpoConfig::pack_windows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WindowLayout {
+    /// Every row carries its own (left-padded) copy of its prompt.
+    PerRow,
+    /// A problem's prompt is computed once; its rows' windows run on it as `[n, R]` rows.
+    SharedPrompt,
+    /// A problem's prompt is computed once; its rows' windows run on it packed into one
+    /// sequence, without padding.
+    Packed,
+}
+
+impl WindowLayout {
+    fn of(cfg: &PpoConfig) -> Self {
+        match (cfg.share_prompt, cfg.pack_windows) {
+            (false, _) => WindowLayout::PerRow,
+            (true, false) => WindowLayout::SharedPrompt,
+            (true, true) => WindowLayout::Packed,
+        }
+    }
+}
+
+/// The window positions of some rows, as the model computed them: `[n, R]` rows, or packed
+/// (each row's real positions one after another, `[1, S]`). Per-position results
+/// (log-probs, values, entropies) go back to the rollout's `[n, R]` layout through
+/// [`Windows::to_rows`].
+struct Windows {
+    /// `[n, R, H]` or `[1, S, H]`.
+    hidden: Tensor,
+    /// The token each position predicts, laid out like `hidden`: `[n, R]` or `[1, S]`.
+    targets: Tensor,
+    packing: Option<Packing>,
+}
+
+/// Where each row's positions sit in a packed sequence.
+struct Packing {
+    /// Per row: its first packed position and its number of real (predicting) positions.
+    rows: Vec<(usize, usize)>,
+    /// Packed positions in all.
+    len: usize,
+    /// The rollout's window length `R`.
+    r_len: usize,
+}
+
+impl Windows {
+    /// A per-position tensor laid out like `targets` as `[n, R]`, zero at padding;
+    /// differentiable.
+    fn to_rows(&self, x: &Tensor) -> Result<Tensor> {
+        let Some(p) = &self.packing else {
+            return Ok(x.clone());
+        };
+        let slot = p.len as u32; // a zero appended after the packed positions
+        let index: Vec<u32> = p
+            .rows
+            .iter()
+            .flat_map(|&(first, real)| {
+                (0..p.r_len).map(move |j| if j < real { (first + j) as u32 } else { slot })
+            })
+            .collect();
+        let index = Tensor::from_vec(index, p.rows.len() * p.r_len, x.device())?;
+        let flat = Tensor::cat(
+            &[
+                &x.flatten_all()?,
+                &x.flatten_all()?.narrow(0, 0, 1)?.zeros_like()?,
+            ],
+            0,
+        )?;
+        Ok(flat
+            .index_select(&index, 0)?
+            .reshape((p.rows.len(), p.r_len))?)
+    }
+
+    fn detach(self) -> Self {
+        Windows {
+            hidden: self.hidden.detach(),
+            ..self
+        }
+    }
+
+    /// The windows of consecutive parts of a minibatch, as one.
+    fn cat(parts: Vec<Windows>) -> Result<Windows> {
+        let packed = parts.first().is_some_and(|w| w.packing.is_some());
+        let axis = if packed { 1 } else { 0 };
+        let hidden = Tensor::cat(&parts.iter().map(|w| &w.hidden).collect::<Vec<_>>(), axis)?;
+        let targets = Tensor::cat(&parts.iter().map(|w| &w.targets).collect::<Vec<_>>(), axis)?;
+        let packing = if packed {
+            let (mut rows, mut len, mut r_len) = (Vec::new(), 0, 0);
+            for p in parts.iter().filter_map(|w| w.packing.as_ref()) {
+                rows.extend(p.rows.iter().map(|&(first, real)| (len + first, real)));
+                len += p.len;
+                r_len = p.r_len;
+            }
+            Some(Packing { rows, len, r_len })
+        } else {
+            None
+        };
+        Ok(Windows {
+            hidden,
+            targets,
+            packing,
+        })
+    }
+}
+
 impl Rollout {
-    /// Hidden states of the window `[n, R, H]` of `rows`, in that order.
+    /// The windows of `rows`, in that order, laid out as `layout` says.
     ///
-    /// With `share_prompt`, each run of consecutive rows with the same prompt computes the
-    /// prompt once (less its last token) into a KV cache, copies it to the run's rows, and
-    /// runs only the windows on top: the same attention over the same positions as the
-    /// full sequence, so the same numbers up to float rounding. With `graph`, gradients
-    /// flow back through the shared prompt (the training forward); without, the prompt is
-    /// computed detached (scoring). Without `share_prompt`, every row runs prompt and window
-    /// together, prompts left-padded to one length.
-    fn window_hidden(
+    /// Sharing the prompt, each run of consecutive rows with the same prompt computes the
+    /// prompt once (less its last token) into a KV cache and runs only the windows on top:
+    /// the same attention over the same positions as the full sequence, so the same numbers
+    /// up to float rounding. With `graph`, gradients flow back through the shared prompt (the
+    /// training forward); without, the prompt is computed detached (scoring). Per row, every
+    /// row runs prompt and window together, prompts left-padded to one length.
+    fn windows(
         &self,
         model: &CausalLm,
         rows: &[usize],
-        share_prompt: bool,
+        layout: WindowLayout,
         graph: bool,
-    ) -> Result<Tensor> {
-        let dev = model.device();
-        let r_len = self.targets.dim(1)?;
-        if !share_prompt {
-            let lp = rows
-                .iter()
-                .map(|&r| self.prompts[self.prompt_of[r]].len())
-                .max()
-                .unwrap_or(1);
-            let len = lp - 1 + r_len;
-            let (mut input, mut attn) = (Vec::with_capacity(rows.len() * len), Vec::new());
-            for &r in rows {
-                let p = &self.prompts[self.prompt_of[r]];
-                let pad = lp - p.len();
-                input.extend(std::iter::repeat_n(self.pad, pad));
-                input.extend_from_slice(&p[..p.len() - 1]);
-                input.extend(self.window(r, r_len));
-                attn.extend(std::iter::repeat_n(0u32, pad));
-                attn.extend(std::iter::repeat_n(1u32, len - pad));
-            }
-            let n = rows.len();
-            let input = Tensor::from_vec(input, (n, len), dev)?;
-            let attn = Tensor::from_vec(attn, (n, len), dev)?;
-            let hidden = model.forward_hidden(&input, Some(&attn), None)?;
-            return Ok(hidden.narrow(1, lp - 1, r_len)?);
+    ) -> Result<Windows> {
+        if layout == WindowLayout::PerRow {
+            return self.windows_per_row(model, rows);
         }
         let parts = self
             .prompt_runs(rows)
             .map(|run| {
                 let cache = self.prompt_cache(model, self.prompt_of[run[0]], graph)?;
-                self.windows_on(model, &cache, run)
+                self.windows_on(model, &cache, run, layout)
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Tensor::cat(&parts, 0)?)
+        Windows::cat(parts)
+    }
+
+    /// [`WindowLayout::PerRow`]: each row's prompt and window in one sequence.
+    fn windows_per_row(&self, model: &CausalLm, rows: &[usize]) -> Result<Windows> {
+        let dev = model.device();
+        let r_len = self.targets.dim(1)?;
+        let lp = rows
+            .iter()
+            .map(|&r| self.prompts[self.prompt_of[r]].len())
+            .max()
+            .unwrap_or(1);
+        let len = lp - 1 + r_len;
+        let (mut input, mut attn) = (Vec::with_capacity(rows.len() * len), Vec::new());
+        for &r in rows {
+            let p = &self.prompts[self.prompt_of[r]];
+            let pad = lp - p.len();
+            input.extend(std::iter::repeat_n(self.pad, pad));
+            input.extend_from_slice(&p[..p.len() - 1]);
+            input.extend(self.window(r, r_len));
+            attn.extend(std::iter::repeat_n(0u32, pad));
+            attn.extend(std::iter::repeat_n(1u32, len - pad));
+        }
+        let n = rows.len();
+        let input = Tensor::from_vec(input, (n, len), dev)?;
+        let attn = Tensor::from_vec(attn, (n, len), dev)?;
+        let hidden = model.forward_hidden(&input, Some(&attn), None)?;
+        Ok(Windows {
+            hidden: hidden.narrow(1, lp - 1, r_len)?,
+            targets: self.row_targets(rows)?,
+            packing: None,
+        })
+    }
+
+    /// The `[n, R]` targets of `rows`.
+    fn row_targets(&self, rows: &[usize]) -> Result<Tensor> {
+        let ix: Vec<u32> = rows.iter().map(|&r| r as u32).collect();
+        let ix = Tensor::from_vec(ix, rows.len(), self.targets.device())?;
+        Ok(self.targets.index_select(&ix, 0)?)
     }
 
     /// `rows` cut into runs of consecutive rows with the same prompt.
@@ -212,39 +341,40 @@ impl Rollout {
     }
 
     /// Phase 4: log-probs of the taken tokens under the policy and the reference, and the
-    /// values, without gradient, at most `minibatch_rows` rows at a time. With
-    /// `share_prompt`, each model computes a problem's prompt once for all its rows.
+    /// values, without gradient, at most `minibatch_rows` rows at a time. Sharing the prompt,
+    /// each model computes a problem's prompt once for all its rows.
     fn score(
         &self,
         policy: &CausalLm,
         reference: &CausalLm,
         value_head: &ValueHead,
         minibatch_rows: usize,
-        share_prompt: bool,
+        layout: WindowLayout,
     ) -> Result<Scores> {
         let mb = minibatch_rows.max(1);
+        let share = layout != WindowLayout::PerRow;
         let rows: Vec<usize> = (0..self.rows).collect();
         // Groups of rows computed on one prompt cache: a problem's rows when sharing.
-        let groups: Vec<&[usize]> = if share_prompt {
+        let groups: Vec<&[usize]> = if share {
             self.prompt_runs(&rows).collect()
         } else {
             rows.chunks(mb).collect()
         };
-        // Detached hidden states of the windows of `chunk` and the log-probs of its tokens.
+        // Detached windows of `chunk` and the `[n, R]` log-probs of its tokens.
         let windows = |model: &CausalLm, prompt: Option<&KvCache>, chunk: &[usize]| {
-            let h = match prompt {
-                Some(cache) => self.windows_on(model, cache, chunk)?,
-                None => self.window_hidden(model, chunk, false, false)?,
+            let w = match prompt {
+                Some(cache) => self.windows_on(model, cache, chunk, layout)?,
+                None => self.windows_per_row(model, chunk)?,
             }
             .detach();
-            let targets = self.targets.narrow(0, chunk[0], chunk.len())?;
-            let logits = model.logits(&h)?.detach();
-            let lp = stepcoder_kernels::token_log_probs(&logits, &targets)?.detach();
-            Ok::<_, PpoError>((h, lp))
+            let logits = model.logits(&w.hidden)?.detach();
+            let lp = stepcoder_kernels::token_log_probs(&logits, &w.targets)?.detach();
+            let lp = w.to_rows(&lp)?;
+            Ok::<_, PpoError>((w, lp))
         };
         let (mut old, mut ref_lp, mut vals) = (Vec::new(), Vec::new(), Vec::new());
         for group in groups {
-            let caches = if share_prompt {
+            let caches = if share {
                 let prompt = self.prompt_of[group[0]];
                 Some((
                     self.prompt_cache(policy, prompt, false)?,
@@ -254,9 +384,10 @@ impl Rollout {
                 None
             };
             for chunk in group.chunks(mb) {
-                let (h, lp) = windows(policy, caches.as_ref().map(|c| &c.0), chunk)?;
+                let (w, lp) = windows(policy, caches.as_ref().map(|c| &c.0), chunk)?;
                 old.push(lp);
-                vals.push(value_head.forward(&h.to_dtype(DType::F32)?)?.detach());
+                let v = value_head.forward(&w.hidden.to_dtype(DType::F32)?)?;
+                vals.push(w.to_rows(&v)?.detach());
                 ref_lp.push(windows(reference, caches.as_ref().map(|c| &c.1), chunk)?.1);
             }
         }
@@ -285,12 +416,42 @@ impl Rollout {
         Ok(cache)
     }
 
-    /// Hidden states `[n, R, H]` of the windows of `run` (rows of the prompt that `prompt`
-    /// cached, see [`Rollout::prompt_cache`]).
-    fn windows_on(&self, model: &CausalLm, prompt: &KvCache, run: &[usize]) -> Result<Tensor> {
+    /// The windows of `run` (rows of the prompt that `prompt` cached, see
+    /// [`Rollout::prompt_cache`]) on that cache: `[n, R]` rows, or packed with
+    /// [`WindowLayout::Packed`].
+    fn windows_on(
+        &self,
+        model: &CausalLm,
+        prompt: &KvCache,
+        run: &[usize],
+        layout: WindowLayout,
+    ) -> Result<Windows> {
         let dev = model.device();
         let r_len = self.targets.dim(1)?;
         let mut cache = prompt.clone();
+        if layout == WindowLayout::Packed {
+            // Each row's real positions only (at least one, so every row has a segment):
+            // position j predicts completion token j.
+            let (mut input, mut segments, mut rows) = (Vec::new(), Vec::new(), Vec::new());
+            let mut targets = Vec::new();
+            for &r in run {
+                let real = self.completions[r].len().min(r_len);
+                let seg = real.max(1);
+                rows.push((input.len(), real));
+                segments.push(seg);
+                input.extend_from_slice(&self.window(r, r_len)[..seg]);
+                targets.extend(self.completions[r].iter().take(seg));
+                targets.resize(input.len(), self.pad);
+            }
+            let len = input.len();
+            let input = Tensor::from_vec(input, (1, len), dev)?;
+            let hidden = model.forward_hidden_packed(&input, &segments, Some(&mut cache))?;
+            return Ok(Windows {
+                hidden,
+                targets: Tensor::from_vec(targets, (1, len), dev)?,
+                packing: Some(Packing { rows, len, r_len }),
+            });
+        }
         if cache.seq_len() > 0 {
             // A copy per row: for a window of many positions it is cheaper than the
             // shared-prefix attention (`KvCache::share_prefix`, which sampling uses), whose
@@ -301,7 +462,11 @@ impl Rollout {
         let input = Tensor::from_vec(input, (run.len(), r_len), dev)?;
         // Right padding only follows the real tokens, so causal attention keeps it out of
         // every real position: no mask needed.
-        Ok(model.forward_hidden(&input, None, Some(&mut cache))?)
+        Ok(Windows {
+            hidden: model.forward_hidden(&input, None, Some(&mut cache))?,
+            targets: self.row_targets(run)?,
+            packing: None,
+        })
     }
 
     /// Row `row`'s window: the prompt's last token, then the completion, padded to `r_len`.
@@ -746,6 +911,7 @@ impl Trainer {
         let cfg = self.cfg.clone();
         let dev = roll.targets.device().clone();
         let use_critic = self.advantage.needs_critic();
+        let layout = WindowLayout::of(&cfg);
         let policy_mask = (&roll.resp_mask * &roll.fgo_mask)?;
         let mut acc = GradAccumulator::new();
         let mut st = UpdateStats::default();
@@ -759,9 +925,10 @@ impl Trainer {
                 )?;
                 let pick = |t: &Tensor| t.index_select(&ix, 0);
                 let t0 = Instant::now();
-                let hidden = roll.window_hidden(&self.policy, chunk, cfg.share_prompt, true)?;
-                let logits = self.policy.logits(&hidden)?;
-                let logp = stepcoder_kernels::token_log_probs(&logits, &pick(&roll.targets)?)?;
+                let win = roll.windows(&self.policy, chunk, layout, true)?;
+                let logits = self.policy.logits(&win.hidden)?;
+                let logp =
+                    win.to_rows(&stepcoder_kernels::token_log_probs(&logits, &win.targets)?)?;
                 let pm = pick(&policy_mask)?;
                 let rm = pick(&roll.resp_mask)?;
                 let old = pick(&scores.old_logp)?;
@@ -770,7 +937,8 @@ impl Trainer {
                 let mut total = pl.clone();
                 let mut vl_val = 0f64;
                 if use_critic {
-                    let values = self.value_head.forward(&hidden.to_dtype(DType::F32)?)?;
+                    let values =
+                        win.to_rows(&self.value_head.forward(&win.hidden.to_dtype(DType::F32)?)?)?;
                     let ret = adv
                         .returns
                         .as_ref()
@@ -785,12 +953,14 @@ impl Trainer {
                     vl_val = vl.to_scalar::<f32>()? as f64;
                     total = (total + (vl * cfg.loss.value_coef)?)?;
                 }
+                let entropy =
+                    |logits: &Tensor| masked_mean(&win.to_rows(&token_entropy(logits)?)?, &rm);
                 let ent = if cfg.loss.entropy_coef != 0.0 {
-                    let e = masked_entropy(&logits, &rm)?;
+                    let e = entropy(&logits)?;
                     total = (total - (&e * cfg.loss.entropy_coef)?)?;
                     e.to_scalar::<f32>()? as f64
                 } else {
-                    masked_entropy(&logits.detach(), &rm)?.to_scalar::<f32>()? as f64
+                    entropy(&logits.detach())?.to_scalar::<f32>()? as f64
                 };
                 let stats = policy_stats(&logp, &old, &pm, cfg.loss.clip_eps)?;
                 let total_v = total.to_scalar::<f32>()?;
@@ -1016,7 +1186,7 @@ impl Trainer {
             &self.reference,
             &self.value_head,
             self.cfg.minibatch_rows,
-            self.cfg.share_prompt,
+            WindowLayout::of(&self.cfg),
         )
     }
 
@@ -1237,7 +1407,8 @@ mod tests {
     use candle_core::Device;
     use stepcoder_model::testing::tiny_config;
 
-    /// Three rows of one prompt and one row of another, completions of different lengths.
+    /// Three rows of one prompt and two of another, completions of different lengths (one
+    /// empty: the policy ended at once).
     fn rollout(dev: &Device) -> Rollout {
         let prompts = vec![vec![5, 9, 14, 3, 7, 22], vec![8, 2, 31]];
         let completions: Vec<Vec<u32>> = vec![
@@ -1245,28 +1416,29 @@ mod tests {
             vec![40, 12],
             vec![50, 51, 52, 53, 54, 55, 56],
             vec![60, 61, 62],
+            vec![],
         ];
-        let prompt_of = vec![0, 0, 0, 1];
+        let prompt_of = vec![0, 0, 0, 1, 1];
         let r_len = 7;
-        let mut targets = vec![0u32; 4 * r_len];
-        let mut resp = vec![0f32; 4 * r_len];
+        let mut targets = vec![0u32; 5 * r_len];
+        let mut resp = vec![0f32; 5 * r_len];
         for (r, c) in completions.iter().enumerate() {
             for (j, &id) in c.iter().enumerate() {
                 targets[r * r_len + j] = id;
                 resp[r * r_len + j] = 1.0;
             }
         }
-        let resp_mask = Tensor::from_vec(resp, (4, r_len), dev).unwrap();
+        let resp_mask = Tensor::from_vec(resp, (5, r_len), dev).unwrap();
         Rollout {
             prompt_of,
             prompts,
             completions,
             pad: 0,
-            targets: Tensor::from_vec(targets, (4, r_len), dev).unwrap(),
+            targets: Tensor::from_vec(targets, (5, r_len), dev).unwrap(),
             fgo_mask: resp_mask.clone(),
             resp_mask,
-            rows: 4,
-            groups: vec![0, 0, 0, 1],
+            rows: 5,
+            groups: vec![0, 0, 0, 1, 1],
         }
     }
 
@@ -1274,18 +1446,26 @@ mod tests {
         stepcoder_model::testing::max_abs(t).unwrap()
     }
 
-    fn masked_log_probs(model: &CausalLm, roll: &Rollout, rows: &[usize], share: bool) -> Tensor {
-        let dev = model.device();
-        let ix =
-            Tensor::from_vec(rows.iter().map(|&r| r as u32).collect(), rows.len(), dev).unwrap();
-        let h = roll.window_hidden(model, rows, share, true).unwrap();
-        let lp = stepcoder_kernels::token_log_probs(
-            &model.logits(&h).unwrap(),
-            &roll.targets.index_select(&ix, 0).unwrap(),
+    /// `[n, R]` log-probs of `rows`' tokens, zero past each completion.
+    fn masked_log_probs(
+        model: &CausalLm,
+        roll: &Rollout,
+        rows: &[usize],
+        layout: WindowLayout,
+    ) -> Tensor {
+        let w = roll.windows(model, rows, layout, true).unwrap();
+        let lp = stepcoder_kernels::token_log_probs(&model.logits(&w.hidden).unwrap(), &w.targets)
+            .unwrap();
+        let ix = Tensor::from_vec(
+            rows.iter().map(|&r| r as u32).collect(),
+            rows.len(),
+            model.device(),
         )
         .unwrap();
-        (lp * roll.resp_mask.index_select(&ix, 0).unwrap()).unwrap()
+        (w.to_rows(&lp).unwrap() * roll.resp_mask.index_select(&ix, 0).unwrap()).unwrap()
     }
+
+    const SHARED: [WindowLayout; 2] = [WindowLayout::SharedPrompt, WindowLayout::Packed];
 
     /// Scoring computes a problem's prompt once for all its rows, here 3 rows split over
     /// 2-row chunks, and gives what every row on its own copy of the prompt gives.
@@ -1296,27 +1476,31 @@ mod tests {
         let reference = CausalLm::random(tiny_config(), DType::F32, &dev, 4).unwrap();
         let head = ValueHead::new(tiny_config().hidden_size, DType::F32, &dev).unwrap();
         let roll = rollout(&dev);
-        let score = |share| roll.score(&policy, &reference, &head, 2, share).unwrap();
-        let (shared, own) = (score(true), score(false));
-        for (name, a, b) in [
-            ("old_logp", &shared.old_logp, &own.old_logp),
-            ("ref_logp", &shared.ref_logp, &own.ref_logp),
-            ("old_values", &shared.old_values, &own.old_values),
-        ] {
-            assert_eq!(a.dims(), &[4, 7]);
-            let diff = max_abs(&(a - b).unwrap());
-            assert!(diff < 1e-5, "{name} differs by {diff}");
+        let score = |layout| roll.score(&policy, &reference, &head, 2, layout).unwrap();
+        let own = score(WindowLayout::PerRow);
+        for layout in SHARED {
+            let shared = score(layout);
+            for (name, a, b) in [
+                ("old_logp", &shared.old_logp, &own.old_logp),
+                ("ref_logp", &shared.ref_logp, &own.ref_logp),
+                ("old_values", &shared.old_values, &own.old_values),
+            ] {
+                assert_eq!(a.dims(), &[5, 7]);
+                let diff = max_abs(&(a - b).unwrap());
+                assert!(diff < 1e-5, "{layout:?}: {name} differs by {diff}");
+            }
+            let gap = max_abs(&(&shared.old_logp - &shared.ref_logp).unwrap());
+            assert!(
+                gap > 1e-3,
+                "policy and reference are scored each with its own weights"
+            );
         }
-        let gap = max_abs(&(&shared.old_logp - &shared.ref_logp).unwrap());
-        assert!(
-            gap > 1e-3,
-            "policy and reference are scored each with its own weights"
-        );
     }
 
-    /// Computing a shared prompt once gives the log-probs of running every row on its own
-    /// padded copy of the prompt, and the same gradients through the prompt (the training
-    /// forward keeps the graph through the shared keys and values).
+    /// Computing a shared prompt once, with the windows as rows or packed, gives the log-probs
+    /// of running every row on its own padded copy of the prompt, and the same gradients
+    /// through the prompt (the training forward keeps the graph through the shared keys and
+    /// values).
     #[test]
     fn shared_prompt_scoring_and_gradients_match_per_row_prompts() {
         let dev = Device::Cpu;
@@ -1325,11 +1509,17 @@ mod tests {
             .trainable_copy()
             .unwrap();
         let roll = rollout(&dev);
-        for rows in [vec![0, 1, 2, 3], vec![2, 0, 3], vec![3, 1]] {
-            let shared = masked_log_probs(&model, &roll, &rows, true);
-            let own = masked_log_probs(&model, &roll, &rows, false);
+        for (layout, rows) in SHARED
+            .into_iter()
+            .flat_map(|l| [vec![0, 1, 2, 3, 4], vec![2, 0, 4, 3], vec![4, 1]].map(|r| (l, r)))
+        {
+            let shared = masked_log_probs(&model, &roll, &rows, layout);
+            let own = masked_log_probs(&model, &roll, &rows, WindowLayout::PerRow);
             let diff = max_abs(&(&shared - &own).unwrap());
-            assert!(diff < 1e-5, "rows {rows:?}: log-probs differ by {diff}");
+            assert!(
+                diff < 1e-5,
+                "{layout:?}, rows {rows:?}: log-probs differ by {diff}"
+            );
             let total = shared.sum_all().unwrap().to_scalar::<f32>().unwrap();
             assert!(total < 0.0, "the completions carry log-probs");
             let (gs, go) = (

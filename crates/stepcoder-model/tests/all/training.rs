@@ -256,6 +256,70 @@ fn shared_prefix_matches_each_rows_full_sequence() {
         .is_err());
 }
 
+/// Segments of different lengths packed into one row over one cached prompt (kept with its
+/// graph) get the logits of each segment run after the prompt on its own, and the same
+/// gradient for every weight; bad packings are refused.
+#[test]
+fn packed_segments_match_each_segment_after_its_prompt() {
+    let cfg = tiny_config();
+    let model = CausalLm::random(cfg.clone(), DType::F32, &Device::Cpu, 23).unwrap();
+    let dev = Device::Cpu;
+    let prompt: Vec<u32> = vec![5, 9, 14, 3, 7, 22];
+    let segments: Vec<Vec<u32>> = vec![vec![40, 41, 42], vec![50], vec![60, 61, 62, 63, 64]];
+    let lens: Vec<usize> = segments.iter().map(Vec::len).collect();
+    let mut cache = stepcoder_model::KvCache::with_graph(cfg.num_hidden_layers);
+    let head = Tensor::from_vec(prompt.clone(), (1, prompt.len()), &dev).unwrap();
+    model.forward(&head, None, Some(&mut cache)).unwrap();
+    let flat: Vec<u32> = segments.iter().flatten().copied().collect();
+    let packed_ids = Tensor::from_vec(flat.clone(), (1, flat.len()), &dev).unwrap();
+    let packed = model
+        .logits(
+            &model
+                .forward_hidden_packed(&packed_ids, &lens, Some(&mut cache.clone()))
+                .unwrap(),
+        )
+        .unwrap();
+    let mut alone_total = Tensor::new(0f32, &dev).unwrap();
+    let mut start = 0;
+    for seg in &segments {
+        let mut seq = prompt.clone();
+        seq.extend_from_slice(seg);
+        let n = seq.len();
+        let ids = Tensor::from_vec(seq, (1, n), &dev).unwrap();
+        let alone = model
+            .forward(&ids, None, None)
+            .unwrap()
+            .logits
+            .narrow(1, prompt.len(), seg.len())
+            .unwrap();
+        let d = max_diff(&packed.narrow(1, start, seg.len()).unwrap(), &alone);
+        assert!(d < 1e-4, "segment at {start}: {d}");
+        alone_total = (alone_total + alone.sum_all().unwrap()).unwrap();
+        start += seg.len();
+    }
+    let (gp, ga) = (
+        packed.sum_all().unwrap().backward().unwrap(),
+        alone_total.backward().unwrap(),
+    );
+    for var in model.varmap().all_vars() {
+        let (a, b) = (gp.get(&var).unwrap(), ga.get(&var).unwrap());
+        let scale = max_diff(b, &b.zeros_like().unwrap());
+        let d = max_diff(a, b);
+        assert!(
+            d <= 1e-4 * scale.max(1.0),
+            "gradient differs by {d} (scale {scale})"
+        );
+    }
+    for bad in [vec![3, 1, 4], vec![3, 0, 6], vec![4, 4]] {
+        assert!(
+            model
+                .forward_hidden_packed(&packed_ids, &bad, Some(&mut cache.clone()))
+                .is_err(),
+            "{bad:?} is no packing of the 9 tokens"
+        );
+    }
+}
+
 /// `CausalLm::token_log_probs` (the kernels crate's fused op) against the unfused candle ops
 /// `log_softmax` + `gather`: values and the gradient w.r.t. the logits, for f32 logits and for
 /// bf16 logits (no f32 copy is made first; the result is f32 either way).
