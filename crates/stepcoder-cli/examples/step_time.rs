@@ -5,9 +5,9 @@
 //! step each, in three ways:
 //! - `packed` (the default): each prompt is computed once per problem (one prefill in
 //!   sampling, the prompt's keys and values once in scoring and in the training forward), and
-//!   the completions on it run as one packed sequence, without padding;
+//!   the completions on it run packed into sequences (`ppo.pack_tokens`), without padding;
 //! - `shared`: the prompt once as well, the completions as rows padded to the batch's longest
-//!   (`ppo.pack_windows = false`);
+//!   (`ppo.pack_tokens = 0`);
 //! - `per-row`: every rollout carries its own copy of the prompt, padded
 //!   (`ppo.share_prompt = false`, what the trainer did before).
 //!
@@ -73,14 +73,14 @@ fn main() -> anyhow::Result<()> {
         cfg.ppo.max_new_tokens
     );
     println!("way          work  total_s  generation_s  scoring_s  forward_s  backward_s  tokens");
-    // (name, share_prompt, pack_windows) of each way.
-    const WAYS: [(&str, bool, bool); 3] = [
-        ("packed", true, true),
-        ("shared", true, false),
-        ("per-row", false, false),
+    // (name, share_prompt, pack_tokens) of each way.
+    let ways: [(&str, bool, usize); 3] = [
+        ("packed", true, cfg.ppo.pack_tokens),
+        ("shared", true, 0),
+        ("per-row", false, 0),
     ];
     // Seconds of each way's measured steps.
-    let mut times = [0.0f64; WAYS.len()];
+    let mut times = [0.0f64; 3];
     for set in 0..args.warmup + args.steps {
         let warmup = set < args.warmup;
         // The workload: the warm-up repeats the first measured set's, so that no workload is
@@ -92,14 +92,14 @@ fn main() -> anyhow::Result<()> {
             .chain(&train[..skip])
             .cloned()
             .collect();
-        let mut tokens = [0usize; WAYS.len()];
-        let mut step_s = [0.0f64; WAYS.len()];
-        for i in 0..WAYS.len() {
-            let way = (set + i) % WAYS.len();
-            let (name, share, pack) = WAYS[way];
+        let mut tokens = [0usize; 3];
+        let mut step_s = [0.0f64; 3];
+        for i in 0..ways.len() {
+            let way = (set + i) % ways.len();
+            let (name, share, pack) = ways[way];
             let mut ppo = cfg.ppo.clone();
             ppo.share_prompt = share;
-            ppo.pack_windows = pack;
+            ppo.pack_tokens = pack;
             ppo.seed = cfg.ppo.seed.wrapping_add(work as u64);
             let policy = loaded.model.trainable_copy()?;
             let parts = components(&cfg, sandbox.clone(), &problems)?;

@@ -80,13 +80,14 @@ pub struct PpoConfig {
     /// the prompt.
     #[serde(default = "default_true")]
     pub share_prompt: bool,
-    /// With `share_prompt`, run the completions that share a prompt as one packed sequence
-    /// in scoring and training, so a forward costs their real tokens rather than every row
-    /// padded to the batch's longest (exact as well). Its attention scores between the
-    /// packed completions are computed and masked: memory grows with the square of a
-    /// minibatch's tokens, so turn it off for very long completions in large minibatches.
-    #[serde(default = "default_true")]
-    pub pack_windows: bool,
+    /// With `share_prompt`, run the completions that share a prompt packed into sequences of
+    /// at most this many tokens in scoring and training, so a forward costs their real
+    /// tokens rather than every row padded to the batch's longest (exact as well). A pack's
+    /// attention scores between its completions are computed and masked out: they take
+    /// `heads x pack x (prompt + pack)` floats per layer, about 50 MB at 1024 tokens with 9
+    /// heads and a 400-token prompt, kept for the backward in training. 0 pads rows instead.
+    #[serde(default = "default_pack_tokens")]
+    pub pack_tokens: usize,
     pub system_prompt: Option<String>,
     pub seed: u64,
 }
@@ -112,7 +113,7 @@ impl Default for PpoConfig {
             advantage: AdvantageKind::Gae(Gae::default()),
             fence: FenceMode::Continuation,
             share_prompt: true,
-            pack_windows: true,
+            pack_tokens: default_pack_tokens(),
             system_prompt: None,
             seed: 0,
         }
@@ -121,6 +122,10 @@ impl Default for PpoConfig {
 
 fn default_true() -> bool {
     true
+}
+
+fn default_pack_tokens() -> usize {
+    1024
 }
 
 /// The pieces a run is composed of, through the core traits.
@@ -164,24 +169,24 @@ struct Rollout {
 }
 
 /// How the windows of a minibatch are laid out for the model (see [`PpoConfig::share_prompt`]
-/// and [`PpoConfig::pack_windows`]).
+/// and [`PpoConfig::pack_tokens`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum WindowLayout {
     /// Every row carries its own (left-padded) copy of its prompt.
     PerRow,
     /// A problem's prompt is computed once; its rows' windows run on it as `[n, R]` rows.
     SharedPrompt,
-    /// A problem's prompt is computed once; its rows' windows run on it packed into one
-    /// sequence, without padding.
-    Packed,
+    /// A problem's prompt is computed once; its rows' windows run on it packed into
+    /// sequences of at most `max_tokens` (or one row's window, if longer), without padding.
+    Packed { max_tokens: usize },
 }
 
 impl WindowLayout {
     fn of(cfg: &PpoConfig) -> Self {
-        match (cfg.share_prompt, cfg.pack_windows) {
+        match (cfg.share_prompt, cfg.pack_tokens) {
             (false, _) => WindowLayout::PerRow,
-            (true, false) => WindowLayout::SharedPrompt,
-            (true, true) => WindowLayout::Packed,
+            (true, 0) => WindowLayout::SharedPrompt,
+            (true, max_tokens) => WindowLayout::Packed { max_tokens },
         }
     }
 }
@@ -428,30 +433,28 @@ impl Rollout {
     ) -> Result<Windows> {
         let dev = model.device();
         let r_len = self.targets.dim(1)?;
-        let mut cache = prompt.clone();
-        if layout == WindowLayout::Packed {
+        if let WindowLayout::Packed { max_tokens } = layout {
             // Each row's real positions only (at least one, so every row has a segment):
-            // position j predicts completion token j.
-            let (mut input, mut segments, mut rows) = (Vec::new(), Vec::new(), Vec::new());
-            let mut targets = Vec::new();
-            for &r in run {
-                let real = self.completions[r].len().min(r_len);
-                let seg = real.max(1);
-                rows.push((input.len(), real));
-                segments.push(seg);
-                input.extend_from_slice(&self.window(r, r_len)[..seg]);
-                targets.extend(self.completions[r].iter().take(seg));
-                targets.resize(input.len(), self.pad);
+            // position j predicts completion token j. Consecutive rows fill a pack up to
+            // `max_tokens`; every pack attends to the same prompt cache.
+            let segment = |r: usize| self.real_positions(r, r_len).max(1);
+            let mut packs: Vec<&[usize]> = Vec::new();
+            let (mut first, mut tokens) = (0, 0);
+            for (i, &r) in run.iter().enumerate() {
+                if i > first && tokens + segment(r) > max_tokens {
+                    packs.push(&run[first..i]);
+                    (first, tokens) = (i, 0);
+                }
+                tokens += segment(r);
             }
-            let len = input.len();
-            let input = Tensor::from_vec(input, (1, len), dev)?;
-            let hidden = model.forward_hidden_packed(&input, &segments, Some(&mut cache))?;
-            return Ok(Windows {
-                hidden,
-                targets: Tensor::from_vec(targets, (1, len), dev)?,
-                packing: Some(Packing { rows, len, r_len }),
-            });
+            packs.push(&run[first..]);
+            let parts = packs
+                .into_iter()
+                .map(|pack| self.packed_windows_on(model, prompt, pack))
+                .collect::<Result<Vec<_>>>()?;
+            return Windows::cat(parts);
         }
+        let mut cache = prompt.clone();
         if cache.seq_len() > 0 {
             // A copy per row: for a window of many positions it is cheaper than the
             // shared-prefix attention (`KvCache::share_prefix`, which sampling uses), whose
@@ -467,6 +470,42 @@ impl Rollout {
             targets: self.row_targets(run)?,
             packing: None,
         })
+    }
+
+    /// The windows of `pack` (rows of the prompt that `prompt` cached) as one packed
+    /// sequence on that cache.
+    fn packed_windows_on(
+        &self,
+        model: &CausalLm,
+        prompt: &KvCache,
+        pack: &[usize],
+    ) -> Result<Windows> {
+        let dev = model.device();
+        let r_len = self.targets.dim(1)?;
+        let (mut input, mut targets) = (Vec::new(), Vec::new());
+        let (mut segments, mut rows) = (Vec::new(), Vec::new());
+        for &r in pack {
+            let real = self.real_positions(r, r_len);
+            let seg = real.max(1);
+            rows.push((input.len(), real));
+            segments.push(seg);
+            input.extend_from_slice(&self.window(r, r_len)[..seg]);
+            targets.extend(self.completions[r].iter().take(seg));
+            targets.resize(input.len(), self.pad);
+        }
+        let len = input.len();
+        let input = Tensor::from_vec(input, (1, len), dev)?;
+        let hidden = model.forward_hidden_packed(&input, &segments, Some(&mut prompt.clone()))?;
+        Ok(Windows {
+            hidden,
+            targets: Tensor::from_vec(targets, (1, len), dev)?,
+            packing: Some(Packing { rows, len, r_len }),
+        })
+    }
+
+    /// How many of row `row`'s window positions predict a completion token.
+    fn real_positions(&self, row: usize, r_len: usize) -> usize {
+        self.completions[row].len().min(r_len)
     }
 
     /// Row `row`'s window: the prompt's last token, then the completion, padded to `r_len`.
@@ -1465,7 +1504,13 @@ mod tests {
         (w.to_rows(&lp).unwrap() * roll.resp_mask.index_select(&ix, 0).unwrap()).unwrap()
     }
 
-    const SHARED: [WindowLayout; 2] = [WindowLayout::SharedPrompt, WindowLayout::Packed];
+    /// The layouts that share the prompt: rows, one pack per problem, and packs of at most 6
+    /// tokens (the fixture's problems split into several packs, one row longer than that).
+    const SHARED: [WindowLayout; 3] = [
+        WindowLayout::SharedPrompt,
+        WindowLayout::Packed { max_tokens: 1024 },
+        WindowLayout::Packed { max_tokens: 6 },
+    ];
 
     /// Scoring computes a problem's prompt once for all its rows, here 3 rows split over
     /// 2-row chunks, and gives what every row on its own copy of the prompt gives.
