@@ -11,6 +11,8 @@
 //!   `ids` `(b, t)` u32; `attention_mask` `(b, past + t)` 0/1 (left padding; position ids are
 //!   `cumsum(mask) - 1`); `cache: Option<&mut KvCache>` (the cache lives outside the model).
 //!   [`CausalLm::forward_hidden`] skips the LM head (separate critic);
+//!   [`CausalLm::forward_hidden_packed`] runs several sequences that continue one cached
+//!   prompt as one unpadded row (the k completions of a problem, scored or trained);
 //!   [`CausalLm::token_log_probs`] gives differentiable per-token log-probs (the fused op of
 //!   `stepcoder-kernels`, the same the trainer calls).
 //! - Parameters: [`CausalLm::varmap`] (a `candle_nn::VarMap` of `Var`s under HF names; give

@@ -229,13 +229,8 @@ impl Windows {
             })
             .collect();
         let index = Tensor::from_vec(index, p.rows.len() * p.r_len, x.device())?;
-        let flat = Tensor::cat(
-            &[
-                &x.flatten_all()?,
-                &x.flatten_all()?.narrow(0, 0, 1)?.zeros_like()?,
-            ],
-            0,
-        )?;
+        let flat = x.flatten_all()?;
+        let flat = Tensor::cat(&[&flat, &flat.narrow(0, 0, 1)?.zeros_like()?], 0)?;
         Ok(flat
             .index_select(&index, 0)?
             .reshape((p.rows.len(), p.r_len))?)
