@@ -815,21 +815,11 @@ impl CausalLm {
         attention_mask: Option<&Tensor>,
         cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
-        let cfg = &self.config;
         let (b, t) = input_ids.dims2()?;
         if t == 0 {
             return Err(ModelError::Input("forward with an empty sequence".into()));
         }
         let past = cache.as_ref().map(|c| c.seq_len()).unwrap_or(0);
-        if let Some(c) = cache.as_ref() {
-            if c.layers.len() != cfg.num_hidden_layers {
-                return Err(ModelError::Input(format!(
-                    "KV cache has {} layers, model has {}",
-                    c.layers.len(),
-                    cfg.num_hidden_layers
-                )));
-            }
-        }
         let total = past + t;
         let mask: Option<Vec<Vec<f32>>> = match attention_mask {
             None => None,
@@ -964,6 +954,15 @@ impl CausalLm {
     ) -> Result<Tensor> {
         let cfg = &self.config;
         let (b, t) = input_ids.dims2()?;
+        if let Some(c) = cache.as_ref() {
+            if c.layers.len() != cfg.num_hidden_layers {
+                return Err(ModelError::Input(format!(
+                    "KV cache has {} layers, model has {}",
+                    c.layers.len(),
+                    cfg.num_hidden_layers
+                )));
+            }
+        }
         let Layout {
             pos,
             bias,

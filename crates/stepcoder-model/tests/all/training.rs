@@ -318,6 +318,11 @@ fn packed_segments_match_each_segment_after_its_prompt() {
             "{bad:?} is no packing of the 9 tokens"
         );
     }
+    // A cache of another model's depth is refused, as by `forward_hidden`.
+    let mut deeper = stepcoder_model::KvCache::new(cfg.num_hidden_layers + 1);
+    assert!(model
+        .forward_hidden_packed(&packed_ids, &lens, Some(&mut deeper))
+        .is_err());
 }
 
 /// `CausalLm::token_log_probs` (the kernels crate's fused op) against the unfused candle ops
