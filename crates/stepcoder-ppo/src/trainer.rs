@@ -76,7 +76,7 @@ pub struct PpoConfig {
     pub fence: FenceMode,
     /// Compute each prompt once for the samples that share it: once per problem in sampling
     /// and scoring, once per minibatch in the training forward (exact: the same numbers up
-    /// to float rounding, see [`Rollout::windows`]). Off, every row carries its own copy of
+    /// to float rounding; the trainer's `Rollout::windows`). Off, every row carries its own copy of
     /// the prompt.
     #[serde(default = "default_true")]
     pub share_prompt: bool,
@@ -723,11 +723,10 @@ impl Trainer {
             .encode_chat_with_answer_start(&msgs, &p.assistant_start)?)
     }
 
-    /// One RL step, as the phases of the data path: [`plan`](Self::plan) the prompts (the
-    /// curriculum's prefixes), [`sample_and_execute`](Self::sample_and_execute),
-    /// [`judge`](Self::judge) (rewards, curriculum, FGO masks), [`score`](Self::score)
-    /// (old and reference log-probs, values), [`advantages`](Self::advantages), then
-    /// [`update`](Self::update) (the PPO epochs). Returns (and logs) its metrics.
+    /// One RL step, as the phases of the data path (private methods of the trainer): `plan`
+    /// the prompts (the curriculum's prefixes), `sample_and_execute`, `judge` (rewards,
+    /// curriculum, FGO masks), `score` (old and reference log-probs, values), `advantages`,
+    /// then `update` (the PPO epochs). Returns (and logs) its metrics.
     pub fn step(&mut self) -> Result<StepMetrics> {
         let t_start = Instant::now();
         let batch = self.plan()?;
