@@ -908,7 +908,8 @@ impl CausalLm {
         cache: Option<&mut KvCache>,
     ) -> Result<Tensor> {
         let (b, t) = input_ids.dims2()?;
-        if b != 1 || segment_lens.iter().sum::<usize>() != t || segment_lens.contains(&0) {
+        if b != 1 || t == 0 || segment_lens.iter().sum::<usize>() != t || segment_lens.contains(&0)
+        {
             return Err(ModelError::Input(format!(
                 "packed forward: input ({b}, {t}) must be one row of the segments {segment_lens:?} \
                  (none empty)"

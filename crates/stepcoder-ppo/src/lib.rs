@@ -10,8 +10,8 @@
 //! prefixes), sample and execute, judge (rewards, curriculum record, FGO masks), score,
 //! advantages, update. The `samples_per_problem` rollouts of a problem share its prompt:
 //! sampling prefills it once, scoring computes it once per problem and the training forward
-//! once per minibatch ([`PpoConfig::share_prompt`]), and the completions on it run as one
-//! packed sequence without padding ([`PpoConfig::pack_tokens`]); both exact up to float
+//! once per minibatch ([`PpoConfig::share_prompt`]), and the completions on it run packed
+//! into sequences without padding ([`PpoConfig::pack_tokens`]); both exact up to float
 //! rounding.
 //!
 //! The building blocks stand alone:

@@ -76,8 +76,8 @@ pub struct PpoConfig {
     pub fence: FenceMode,
     /// Compute each prompt once for the samples that share it: once per problem in sampling
     /// and scoring, once per minibatch in the training forward (exact: the same numbers up
-    /// to float rounding; the trainer's `Rollout::windows`). Off, every row carries its own copy of
-    /// the prompt.
+    /// to float rounding; the trainer's `Rollout::windows`). Off, every row carries its own
+    /// copy of the prompt.
     #[serde(default = "default_true")]
     pub share_prompt: bool,
     /// With `share_prompt`, run the completions that share a prompt packed into sequences of
@@ -429,18 +429,18 @@ impl Rollout {
         let dev = model.device();
         let r_len = self.targets.dim(1)?;
         if let WindowLayout::Packed { max_tokens } = layout {
-            // Each row's real positions only (at least one, so every row has a segment):
-            // position j predicts completion token j. Consecutive rows fill a pack up to
-            // `max_tokens`; every pack attends to the same prompt cache.
-            let segment = |r: usize| self.real_positions(r, r_len).max(1);
+            // Each row's real positions only (`segment_len`): position j predicts completion
+            // token j. Consecutive rows fill a pack up to `max_tokens`; every pack attends
+            // to the same prompt cache.
             let mut packs: Vec<&[usize]> = Vec::new();
             let (mut first, mut tokens) = (0, 0);
             for (i, &r) in run.iter().enumerate() {
-                if i > first && tokens + segment(r) > max_tokens {
+                let segment = self.segment_len(r, r_len);
+                if i > first && tokens + segment > max_tokens {
                     packs.push(&run[first..i]);
                     (first, tokens) = (i, 0);
                 }
-                tokens += segment(r);
+                tokens += segment;
             }
             packs.push(&run[first..]);
             let parts = packs
@@ -481,7 +481,7 @@ impl Rollout {
         let (mut segments, mut rows) = (Vec::new(), Vec::new());
         for &r in pack {
             let real = self.real_positions(r, r_len);
-            let seg = real.max(1);
+            let seg = self.segment_len(r, r_len);
             rows.push((input.len(), real));
             segments.push(seg);
             input.extend_from_slice(&self.window(r, r_len)[..seg]);
@@ -501,6 +501,12 @@ impl Rollout {
     /// How many of row `row`'s window positions predict a completion token.
     fn real_positions(&self, row: usize, r_len: usize) -> usize {
         self.completions[row].len().min(r_len)
+    }
+
+    /// Row `row`'s positions in a pack: its real ones, and at least one, so that every row
+    /// has a segment (an empty completion's predicts nothing).
+    fn segment_len(&self, row: usize, r_len: usize) -> usize {
+        self.real_positions(row, r_len).max(1)
     }
 
     /// Row `row`'s window: the prompt's last token, then the completion, padded to `r_len`.

@@ -318,6 +318,13 @@ fn packed_segments_match_each_segment_after_its_prompt() {
             "{bad:?} is no packing of the 9 tokens"
         );
     }
+    let empty = Tensor::zeros((1, 0), DType::U32, &dev).unwrap();
+    assert!(
+        model
+            .forward_hidden_packed(&empty, &[], Some(&mut cache.clone()))
+            .is_err(),
+        "an empty packing is refused, as `forward_hidden` refuses an empty sequence"
+    );
     // A cache of another model's depth is refused, as by `forward_hidden`.
     let mut deeper = stepcoder_model::KvCache::new(cfg.num_hidden_layers + 1);
     assert!(model
