@@ -163,6 +163,7 @@ fn pass_rate(
 }
 
 fn main() -> anyhow::Result<()> {
+    stepcoder_model::runtime::pin_cpu_threads();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().position(|a| a == name);
     let value = |name: &str, default: u64| -> anyhow::Result<u64> {

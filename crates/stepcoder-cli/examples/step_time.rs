@@ -53,6 +53,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    stepcoder_model::runtime::pin_cpu_threads();
     let args = Args::parse();
     let mut cfg = TrainConfig::resolve("quick", None)?;
     let ppo = &mut cfg.ppo;

@@ -86,6 +86,15 @@ fn init_logging() {
 /// Parses the command line, runs the command, and prints any error with its causes.
 pub fn main_entry() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Thread counts, before any thread starts: candle and rayon size their pools from
+    // RAYON_NUM_THREADS. `bench model --threads N` sets it for both; otherwise candle's own
+    // count is fixed there (`pin_cpu_threads`: candle would look it up at every product).
+    if let Command::Bench(cmd::bench::BenchCommand::Model(a)) = &cli.command {
+        if let Some(n) = a.threads {
+            std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
+        }
+    }
+    stepcoder_model::runtime::pin_cpu_threads();
     init_logging();
     if cli.device.is_some() || cli.precision.is_some() {
         let uses_model = matches!(

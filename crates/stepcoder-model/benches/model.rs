@@ -5,7 +5,7 @@
 //! the two orders of a product with few rows (why the model's `linear` switches order).
 //! `stepcoder bench model` reports tokens/s against PyTorch.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use stepcoder_model::bench::{self as shared, BenchShape};
 use stepcoder_model::candle::{DType, Device, Tensor};
 use stepcoder_model::{CausalLm, Config};
@@ -137,4 +137,9 @@ criterion_group!(
     decode_shared_prompt,
     few_row_product_order
 );
-criterion_main!(benches);
+/// `criterion_main!`, with candle's thread count fixed first (`runtime::pin_cpu_threads`).
+fn main() {
+    stepcoder_model::runtime::pin_cpu_threads();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -2,6 +2,7 @@
 //! candle-side throughput of one bench shape as JSON (what `stepcoder bench model` runs).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    stepcoder_model::runtime::pin_cpu_threads();
     let mut a = std::env::args().skip(1);
     let name = a.next().unwrap_or_else(|| "llama_7m".into());
     let steps: usize = a.next().map(|s| s.parse()).transpose()?.unwrap_or(3);

@@ -2,6 +2,7 @@
 //! (fetching the default one if needed) and print a greedy answer.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    stepcoder_model::runtime::pin_cpu_threads();
     let mut args = std::env::args().skip(1);
     let spec = args.next().unwrap_or_else(|| "default".into());
     let prompt = args

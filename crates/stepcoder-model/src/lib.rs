@@ -80,6 +80,7 @@ pub mod hf;
 pub mod model;
 pub mod ops;
 pub mod optim;
+pub mod runtime;
 pub mod testing;
 pub mod tokenizer;
 

@@ -140,10 +140,6 @@ pub fn run(a: ModelBenchArgs) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
         eprintln!("warning: debug build; use `cargo run --release` for real figures");
     }
-    if let Some(n) = a.threads {
-        // Before the first tensor op: candle and rayon size their pools from it.
-        std::env::set_var("RAYON_NUM_THREADS", n.max(1).to_string());
-    }
     // `--device` / `--precision` (global flags): the CPU in f32 unless asked.
     let place = crate::device::select_from_flags()?;
     let mut report = serde_json::Map::new();
