@@ -20,10 +20,61 @@ pub type Weights = HashMap<String, Tensor>;
 /// token; the prompt's attention scores of its k rows are one matrix product.
 #[derive(Debug, Clone)]
 pub struct KvCache {
-    layers: Vec<Option<(Tensor, Tensor)>>,
+    layers: Vec<Option<LayerKv>>,
     seq_len: usize,
     keep_graph: bool,
     prefix: Option<SharedPrefix>,
+}
+
+/// One layer's cached keys and values, `[batch, kv_heads, capacity, head_dim]`, of which the
+/// first `len` positions are filled.
+///
+/// Sampling appends one position per step. Concatenating would copy every cached position
+/// at every step, quadratic in the length; instead the buffers keep spare capacity and a step
+/// writes only its own position. Sampling 8 rows on 2 prompts of about 255 tokens, 128 new
+/// tokens, builds before and after alternating on 2 cores: 3% faster with the prompts shared,
+/// 15% with every row carrying its own copy of its prompt. A cache that keeps the graph
+/// (training) concatenates, so gradients flow through it, and has no spare capacity.
+#[derive(Debug)]
+struct LayerKv {
+    keys: Tensor,
+    values: Tensor,
+    len: usize,
+}
+
+/// A clone owns its positions: appending writes into the buffers in place, so a clone that
+/// shared them would have its next positions overwritten by the other's.
+impl Clone for LayerKv {
+    fn clone(&self) -> Self {
+        let own = |t: &Tensor| {
+            t.narrow(2, 0, self.len)
+                .and_then(|t| t.copy())
+                .expect("a layer's filled positions lie within its buffer")
+        };
+        LayerKv {
+            keys: own(&self.keys),
+            values: own(&self.values),
+            len: self.len,
+        }
+    }
+}
+
+impl LayerKv {
+    /// The filled positions.
+    fn filled(&self) -> Result<(Tensor, Tensor)> {
+        if self.len == self.keys.dim(2)? {
+            return Ok((self.keys.clone(), self.values.clone()));
+        }
+        Ok((
+            self.keys.narrow(2, 0, self.len)?,
+            self.values.narrow(2, 0, self.len)?,
+        ))
+    }
+
+    /// Positions `t` more fit without reallocating.
+    fn fits(&self, t: usize) -> Result<bool> {
+        Ok(self.len + t <= self.keys.dim(2)?)
+    }
 }
 
 /// Prompts' keys and values, once per prompt (`[prompts, kv_heads, len, head_dim]` per layer,
@@ -106,8 +157,8 @@ impl KvCache {
 
     /// The cached keys and values of `layer` (`[batch, kv_heads, seq_len, head_dim]`), if
     /// any position is cached.
-    pub fn layer(&self, layer: usize) -> Option<(&Tensor, &Tensor)> {
-        self.layers.get(layer)?.as_ref().map(|(k, v)| (k, v))
+    pub fn layer(&self, layer: usize) -> Option<(Tensor, Tensor)> {
+        self.layers.get(layer)?.as_ref()?.filled().ok()
     }
 
     /// Keeps the rows `rows` (u32 indices into the batch, repeats allowed) of every layer, in
@@ -141,9 +192,10 @@ impl KvCache {
             }
             prefix.prompt_of_row = picked;
         }
-        for (k, v) in self.layers.iter_mut().flatten() {
-            *k = k.index_select(rows, 0)?;
-            *v = v.index_select(rows, 0)?;
+        for kv in self.layers.iter_mut().flatten() {
+            // The whole buffers (contiguous), so the spare capacity stays.
+            kv.keys = kv.keys.index_select(rows, 0)?;
+            kv.values = kv.values.index_select(rows, 0)?;
         }
         Ok(())
     }
@@ -166,9 +218,11 @@ impl KvCache {
         }
         let mut layers = Vec::with_capacity(self.layers.len());
         for slot in self.layers.iter_mut() {
-            layers.push(slot.take().ok_or_else(|| {
+            let kv = slot.take().ok_or_else(|| {
                 ModelError::Input("share_prefix: nothing is cached to share".into())
-            })?);
+            })?;
+            let (k, v) = kv.filled()?;
+            layers.push((k.contiguous()?, v.contiguous()?));
         }
         let (prompts, len) = {
             let k = &layers[0].0;
@@ -223,19 +277,65 @@ impl KvCache {
             .layers
             .get_mut(layer)
             .ok_or_else(|| ModelError::Input(format!("KV cache has no layer {layer}")))?;
-        let (k, v) = match slot.take() {
-            None => (k, v),
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+        let t = k.dim(2)?;
+        if self.keep_graph {
+            let (k, v) = match slot.take() {
+                None => (k, v),
+                Some(p) => (
+                    Tensor::cat(&[&p.keys, &k], 2)?,
+                    Tensor::cat(&[&p.values, &v], 2)?,
+                ),
+            };
+            let len = k.dim(2)?;
+            *slot = Some(LayerKv {
+                keys: k.clone(),
+                values: v.clone(),
+                len,
+            });
+            return Ok((k, v));
+        }
+        // Sampling only from here. Stored with its graph, each step's keys would keep every
+        // earlier step's activations alive: sampling from a trainable policy grew by
+        // gigabytes per hundred tokens. Detaching shares the storage.
+        let (k, v) = (k.detach().contiguous()?, v.detach().contiguous()?);
+        let kv = match slot.take() {
+            // The first positions (a prefill) are stored as they are: a prompt that becomes
+            // a shared prefix is never appended to.
+            None => LayerKv {
+                keys: k,
+                values: v,
+                len: t,
+            },
+            Some(kv) if kv.fits(t)? => {
+                kv.keys.slice_set(&k, 2, kv.len)?;
+                kv.values.slice_set(&v, 2, kv.len)?;
+                LayerKv {
+                    len: kv.len + t,
+                    ..kv
+                }
+            }
+            Some(kv) => {
+                // Grow by a quarter, at least 64 positions: a copy at most every 64 steps,
+                // and no more than a fifth of the buffer (or 64 positions) unused.
+                let len = kv.len + t;
+                let capacity = len + (len / 4).max(64);
+                let (b, heads, _, hd) = kv.keys.dims4()?;
+                let grown = |old: &Tensor, new: &Tensor| -> Result<Tensor> {
+                    let buf = Tensor::zeros((b, heads, capacity, hd), old.dtype(), old.device())?;
+                    buf.slice_set(&old.narrow(2, 0, kv.len)?.contiguous()?, 2, 0)?;
+                    buf.slice_set(new, 2, kv.len)?;
+                    Ok(buf)
+                };
+                LayerKv {
+                    keys: grown(&kv.keys, &k)?,
+                    values: grown(&kv.values, &v)?,
+                    len,
+                }
+            }
         };
-        // The cache serves sampling only. Stored with its graph, each step's keys would keep
-        // every earlier step's activations alive through the chain of `cat`s: sampling from a
-        // trainable policy grew by gigabytes per hundred tokens. Detaching shares the storage.
-        *slot = Some(if self.keep_graph {
-            (k.clone(), v.clone())
-        } else {
-            (k.detach(), v.detach())
-        });
-        Ok((k, v))
+        let filled = kv.filled()?;
+        *slot = Some(kv);
+        Ok(filled)
     }
 }
 

@@ -249,3 +249,77 @@ fn shared_prefill_and_rows_leaving_the_batch_change_no_sample() {
     };
     assert!(generate(&m, Some(&tok), &prompts, &wrong).is_err());
 }
+
+/// The sampling cache writes each step into spare capacity and reallocates past it: over 150
+/// steps (two reallocations), with a row leaving and a clone that goes its own way, every
+/// step's hidden state equals the full forward's at that position, for the original and the
+/// clone alike (a clone that shared the buffers would have its positions overwritten).
+#[test]
+fn kv_cache_grows_in_place_through_rows_leaving_and_clones() {
+    let (m, _) = model();
+    let dev = Device::Cpu;
+    let token = |salt: usize, i: usize| ((i * 7 + salt * 13 + 3) % VOCAB) as u32;
+    // Each row's last hidden state against a forward of its whole sequence without a cache.
+    let check = |seqs: &[Vec<u32>], hidden: &Tensor, what: &str| {
+        for (r, seq) in seqs.iter().enumerate() {
+            let ids = Tensor::new(seq.as_slice(), &dev)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            let full = m.forward_hidden(&ids, None, None).unwrap();
+            let want = full
+                .narrow(1, seq.len() - 1, 1)
+                .unwrap()
+                .squeeze(0)
+                .unwrap();
+            let got = hidden.narrow(0, r, 1).unwrap().squeeze(0).unwrap();
+            let d = max_diff(&got, &want);
+            assert!(d < 1e-4, "{what}, row {r} at length {}: {d}", seq.len());
+        }
+    };
+    // Appends one token per row (salted per cache), returns the step's hidden states.
+    let step = |cache: &mut stepcoder_model::KvCache, seqs: &mut Vec<Vec<u32>>, salt: usize| {
+        let next: Vec<u32> = seqs
+            .iter_mut()
+            .enumerate()
+            .map(|(r, s)| {
+                let t = token(salt + r, s.len());
+                s.push(t);
+                t
+            })
+            .collect();
+        let input = Tensor::from_vec(next, (seqs.len(), 1), &dev).unwrap();
+        m.forward_hidden(&input, None, Some(cache)).unwrap()
+    };
+    let mut seqs: Vec<Vec<u32>> = (0..3)
+        .map(|r| (0..5).map(|i| token(r, i)).collect())
+        .collect();
+    let mut cache = m.new_cache();
+    let prompt = Tensor::new(seqs.clone(), &dev).unwrap();
+    m.forward_hidden(&prompt, None, Some(&mut cache)).unwrap();
+    let mut forked: Option<(stepcoder_model::KvCache, Vec<Vec<u32>>)> = None;
+    for n in 0..150 {
+        if n == 40 {
+            cache
+                .select_rows(&Tensor::new(&[0u32, 2], &dev).unwrap())
+                .unwrap();
+            seqs.remove(1);
+        }
+        if n == 70 {
+            forked = Some((cache.clone(), seqs.clone()));
+        }
+        let hidden = step(&mut cache, &mut seqs, 5);
+        if n % 9 == 0 || n == 149 {
+            check(&seqs, &hidden, "original");
+        }
+        if let Some((fork, fork_seqs)) = forked.as_mut() {
+            let hidden = step(fork, fork_seqs, 9);
+            if n % 9 == 0 || n == 149 {
+                check(fork_seqs, &hidden, "clone");
+            }
+        }
+    }
+    assert_eq!(cache.seq_len(), 155);
+    let (k, _) = cache.layer(0).unwrap();
+    assert_eq!(k.dims()[..3], [2, m.config().num_kv_heads(), 155]);
+}
