@@ -107,8 +107,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     );
     let mean = |w: usize| secs[w] / rounds as f64;
-    for w in 0..ways.len() {
-        println!("{:<18} {:6.2} s per generation", ways[w].0, mean(w));
+    for (w, (name, _, _)) in ways.iter().enumerate() {
+        println!("{name:<18} {:6.2} s per generation", mean(w));
     }
     println!(
         "pinned threads: shared {:.2}x, per-row {:.2}x faster; sharing the prompt: {:.2}x faster (pinned)",
