@@ -46,14 +46,13 @@ struct LayerKv {
 /// shared them would have its next positions overwritten by the other's.
 impl Clone for LayerKv {
     fn clone(&self) -> Self {
-        let own = |t: &Tensor| {
-            t.narrow(2, 0, self.len)
-                .and_then(|t| t.copy())
-                .expect("a layer's filled positions lie within its buffer")
-        };
+        let (keys, values) = self
+            .filled()
+            .and_then(|(k, v)| Ok((k.copy()?, v.copy()?)))
+            .expect("a layer's filled positions lie within its buffer");
         LayerKv {
-            keys: own(&self.keys),
-            values: own(&self.values),
+            keys,
+            values,
             len: self.len,
         }
     }
@@ -320,15 +319,16 @@ impl KvCache {
                 let len = kv.len + t;
                 let capacity = len + (len / 4).max(64);
                 let (b, heads, _, hd) = kv.keys.dims4()?;
-                let grown = |old: &Tensor, new: &Tensor| -> Result<Tensor> {
+                let grown = |old: Tensor, new: &Tensor| -> Result<Tensor> {
                     let buf = Tensor::zeros((b, heads, capacity, hd), old.dtype(), old.device())?;
-                    buf.slice_set(&old.narrow(2, 0, kv.len)?.contiguous()?, 2, 0)?;
+                    buf.slice_set(&old.contiguous()?, 2, 0)?;
                     buf.slice_set(new, 2, kv.len)?;
                     Ok(buf)
                 };
+                let (old_k, old_v) = kv.filled()?;
                 LayerKv {
-                    keys: grown(&kv.keys, &k)?,
-                    values: grown(&kv.values, &v)?,
+                    keys: grown(old_k, &k)?,
+                    values: grown(old_v, &v)?,
                     len,
                 }
             }
