@@ -1,19 +1,26 @@
 //! How much faster is a PPO step when the k samples of a problem share their prompt?
 //!
-//! Each measured step is a set of three: three trainers start from the same default model
+//! Each measured step is a set of four: four trainers start from the same default model
 //! with the `quick` preset's PPO settings, the same seed and the same problems, and take one
-//! step each, in three ways:
+//! step each, in four ways:
 //! - `packed` (the default): each prompt is computed once per problem (one prefill in
-//!   sampling, the prompt's keys and values once in scoring and in the training forward), and
-//!   the completions on it run packed into sequences (`ppo.pack_tokens`), without padding;
+//!   sampling, the prompt's keys and values once in the training forward), the completions
+//!   on it run packed into sequences (`ppo.pack_tokens`), without padding, and the policy's
+//!   old log-probs and values come from the hidden states sampling computed
+//!   (`ppo.score_from_sampling`), so scoring runs only the reference;
+//! - `rescored`: the same, but scoring runs the policy again (`ppo.score_from_sampling =
+//!   false`), on each prompt's keys and values computed once;
 //! - `shared`: the prompt once as well, the completions as rows padded to the batch's longest
-//!   (`ppo.pack_tokens = 0`);
-//! - `per-row`: every rollout carries its own copy of the prompt, padded
-//!   (`ppo.share_prompt = false`, what the trainer did before).
+//!   (`ppo.pack_tokens = 0`), the policy scored from sampling;
+//! - `per-row`: what the trainer did before: every rollout carries its own copy of the prompt,
+//!   padded, and scoring runs the policy again (`ppo.share_prompt = false`,
+//!   `ppo.score_from_sampling = false`).
 //!
-//! Same weights and seed mean the same sampled tokens, so the three do the same work; the
+//! Same weights and seed mean the same sampled tokens, so the four do the same work; the
 //! order rotates from set to set, and each set draws the next problems (its workload).
-//! Prints each step's time split, the mean time per rollout of each way, and the ratios.
+//! Prints each step's time split, the mean time per rollout of each way, and the ratios of
+//! the measured sets' totals with a 95% bootstrap interval over sets (the sets are the
+//! workloads; each resample draws sets with replacement and keeps each set's ways paired).
 //!
 //! `cargo run --release -p stepcoder-cli --example step_time -- [--steps N] [--samples K]
 //! [--minibatch-rows M] [--problems P]` (defaults: 3 sets and the preset's 2 problems x 4
@@ -24,6 +31,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use stepcoder_cli::run::config::TrainConfig;
 use stepcoder_cli::run::{components, split_problems};
 use stepcoder_model::LoadOptions;
@@ -74,14 +83,15 @@ fn main() -> anyhow::Result<()> {
         cfg.ppo.max_new_tokens
     );
     println!("way          work  total_s  generation_s  scoring_s  forward_s  backward_s  tokens");
-    // (name, share_prompt, pack_tokens) of each way.
-    let ways: [(&str, bool, usize); 3] = [
-        ("packed", true, cfg.ppo.pack_tokens),
-        ("shared", true, 0),
-        ("per-row", false, 0),
+    let ways = [
+        Way::new("packed", true, cfg.ppo.pack_tokens, true),
+        Way::new("rescored", true, cfg.ppo.pack_tokens, false),
+        Way::new("shared", true, 0, true),
+        Way::new("per-row", false, 0, false),
     ];
-    // Seconds of each way's measured steps.
-    let mut times = [0.0f64; 3];
+    let n = ways.len();
+    // Seconds of each measured set's steps, per way.
+    let mut sets: Vec<Vec<f64>> = Vec::new();
     for set in 0..args.warmup + args.steps {
         let warmup = set < args.warmup;
         // The workload: the warm-up repeats the first measured set's, so that no workload is
@@ -93,14 +103,15 @@ fn main() -> anyhow::Result<()> {
             .chain(&train[..skip])
             .cloned()
             .collect();
-        let mut tokens = [0usize; 3];
-        let mut step_s = [0.0f64; 3];
-        for i in 0..ways.len() {
-            let way = (set + i) % ways.len();
-            let (name, share, pack) = ways[way];
+        let mut tokens = vec![0usize; n];
+        let mut step_s = vec![0.0f64; n];
+        for i in 0..n {
+            let w = (set + i) % n;
+            let way = &ways[w];
             let mut ppo = cfg.ppo.clone();
-            ppo.share_prompt = share;
-            ppo.pack_tokens = pack;
+            ppo.share_prompt = way.share_prompt;
+            ppo.pack_tokens = way.pack_tokens;
+            ppo.score_from_sampling = way.score_from_sampling;
             ppo.seed = cfg.ppo.seed.wrapping_add(work as u64);
             let policy = loaded.model.trainable_copy()?;
             let parts = components(&cfg, sandbox.clone(), &problems)?;
@@ -114,15 +125,12 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let m = trainer.step()?;
             let total = t.elapsed().as_secs_f64();
-            step_s[way] = total;
-            if !warmup {
-                times[way] += total;
-            }
-            tokens[way] = m.generated_tokens;
+            step_s[w] = total;
+            tokens[w] = m.generated_tokens;
             let name = if warmup {
-                format!("{name} (w)")
+                format!("{} (w)", way.name)
             } else {
-                name.to_string()
+                way.name.to_string()
             };
             println!(
                 "{name:<12} {work:>4} {total:>8.1} {:>13.1} {:>10.1} {:>10.1} {:>11.1} {:>7}",
@@ -137,19 +145,67 @@ fn main() -> anyhow::Result<()> {
             println!("  (the ways sampled different tokens in this set: float rounding)");
         }
         println!(
-            "  per-row / packed {:.2}x, per-row / shared {:.2}x",
-            step_s[2] / step_s[0],
-            step_s[2] / step_s[1]
+            "  per-row / packed {:.2}x, rescored / packed {:.2}x",
+            step_s[3] / step_s[0],
+            step_s[1] / step_s[0]
+        );
+        if !warmup {
+            sets.push(step_s);
+        }
+    }
+    let per_rollout =
+        |w: usize| sets.iter().map(|s| s[w]).sum::<f64>() / (args.steps * rollouts) as f64;
+    let line: Vec<String> = ways
+        .iter()
+        .enumerate()
+        .map(|(w, way)| format!("{} {:.2}", way.name, per_rollout(w)))
+        .collect();
+    println!("seconds per rollout: {}", line.join(", "));
+    for (slow, fast) in [(3, 0), (3, 2), (1, 0), (2, 0)] {
+        let (ratio, lo, hi) = ratio_interval(&sets, slow, fast);
+        println!(
+            "{} / {}: {ratio:.2}x, 95% CI [{lo:.2}, {hi:.2}] over {} sets",
+            ways[slow].name,
+            ways[fast].name,
+            sets.len()
         );
     }
-    let per_rollout = |s: f64| s / (args.steps * rollouts) as f64;
-    let [packed, shared, own] = times.map(per_rollout);
-    println!(
-        "seconds per rollout: packed {packed:.2}, shared {shared:.2}, per-row {own:.2}; \
-         per-row / packed {:.2}x, per-row / shared {:.2}x, shared / packed {:.2}x",
-        own / packed,
-        own / shared,
-        shared / packed
-    );
     Ok(())
+}
+
+/// One way of taking a step (the PPO settings it changes).
+struct Way {
+    name: &'static str,
+    share_prompt: bool,
+    pack_tokens: usize,
+    score_from_sampling: bool,
+}
+
+impl Way {
+    fn new(name: &'static str, share: bool, pack: usize, from_sampling: bool) -> Self {
+        Way {
+            name,
+            share_prompt: share,
+            pack_tokens: pack,
+            score_from_sampling: from_sampling,
+        }
+    }
+}
+
+/// The ratio of way `slow`'s total time to way `fast`'s over `sets`, and the 2.5% and 97.5%
+/// quantiles of that ratio over 10,000 resamples of the sets (with replacement, each set's
+/// ways kept together).
+fn ratio_interval(sets: &[Vec<f64>], slow: usize, fast: usize) -> (f64, f64, f64) {
+    let ratio = |pick: &mut dyn Iterator<Item = &Vec<f64>>| {
+        let (a, b) = pick.fold((0.0, 0.0), |(a, b), s| (a + s[slow], b + s[fast]));
+        a / b
+    };
+    let estimate = ratio(&mut sets.iter());
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut draws: Vec<f64> = (0..10_000)
+        .map(|_| ratio(&mut (0..sets.len()).map(|_| &sets[rng.random_range(0..sets.len())])))
+        .collect();
+    draws.sort_by(f64::total_cmp);
+    let at = |q: f64| draws[((draws.len() - 1) as f64 * q).round() as usize];
+    (estimate, at(0.025), at(0.975))
 }

@@ -250,11 +250,43 @@ pub fn generate_with(
     tokenizer: Option<&ModelTokenizer>,
     prompts: &[Vec<u32>],
     cfg: &SamplingConfig,
-    mut on_finish: impl FnMut(usize, &Completion),
+    on_finish: impl FnMut(usize, &Completion),
 ) -> Result<Vec<Completion>> {
+    Ok(sample(model, tokenizer, prompts, cfg, on_finish, false)?.0)
+}
+
+/// [`generate_with`], also returning each row's final hidden states (what
+/// [`CausalLm::logits`] and a value head take) at the positions that predicted its tokens:
+/// `[n, H]` for a row of `n` tokens, row `i` the state that token `i` was sampled from.
+///
+/// The sampling model already computed them, so a trainer can score the sampling policy
+/// (log-probs of the taken tokens, values) from them instead of running it over every
+/// completion again: the same numbers up to float rounding (the cached decode adds in
+/// another order than one forward over the whole sequence).
+pub fn generate_with_hidden(
+    model: &CausalLm,
+    tokenizer: Option<&ModelTokenizer>,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    on_finish: impl FnMut(usize, &Completion),
+) -> Result<(Vec<Completion>, Vec<Tensor>)> {
+    let (out, hidden) = sample(model, tokenizer, prompts, cfg, on_finish, true)?;
+    Ok((out, hidden.unwrap_or_default()))
+}
+
+/// The sampling loop of [`generate_with`]; with `keep_hidden`, also each row's hidden states
+/// ([`generate_with_hidden`]).
+fn sample(
+    model: &CausalLm,
+    tokenizer: Option<&ModelTokenizer>,
+    prompts: &[Vec<u32>],
+    cfg: &SamplingConfig,
+    mut on_finish: impl FnMut(usize, &Completion),
+    keep_hidden: bool,
+) -> Result<(Vec<Completion>, Option<Vec<Tensor>>)> {
     let b = prompts.len();
     if b == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), keep_hidden.then(Vec::new)));
     }
     if !cfg.row_stop_strings.is_empty() && cfg.row_stop_strings.len() != b {
         return Err(ModelError::Input(format!(
@@ -326,19 +358,30 @@ pub fn generate_with(
         }
         Ok(())
     };
-    let last_logits = |hidden: &Tensor| -> Result<Vec<Vec<f32>>> {
-        let t = hidden.dim(1)?;
-        Ok(model
-            .logits(&hidden.narrow(1, t - 1, 1)?)?
-            .squeeze(1)?
-            .to_dtype(DType::F32)?
-            .to_vec2::<f32>()?)
-    };
+    // Each decoding step's last position: the states that predict the next tokens (kept
+    // with `keep_hidden`) and their logits.
+    let mut kept = keep_hidden.then(|| KeptStates::new(b));
+    let last_logits =
+        |hidden: &Tensor, kept: &mut Option<KeptStates>| -> Result<(usize, Vec<Vec<f32>>)> {
+            let t = hidden.dim(1)?;
+            let last = hidden.narrow(1, t - 1, 1)?;
+            let first = match kept.as_mut() {
+                Some(k) => k.push(last.squeeze(1)?)?,
+                None => 0,
+            };
+            let logits = model
+                .logits(&last)?
+                .squeeze(1)?
+                .to_dtype(DType::F32)?
+                .to_vec2::<f32>()?;
+            Ok((first, logits))
+        };
     let u = unique.len();
     let mask_t = Tensor::from_vec(unique_mask.clone(), (u, len), dev)?;
     let input = Tensor::from_vec(ids, (u, len), dev)?;
     let hidden = model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?;
-    let prefill_logits = last_logits(&hidden)?;
+    // The prefill's states are the distinct prompts', each shared by its rows.
+    let (_, prefill_logits) = last_logits(&hidden, &mut kept)?;
     // `active[i]` is the row at batch position `i`; finished rows leave the batch (and the
     // cache), so the cost of a step follows the rows still sampling.
     let mut active: Vec<usize> = (0..b).collect();
@@ -364,14 +407,18 @@ pub fn generate_with(
     }
     let mut total = len;
     let mut done = vec![false; b];
-    let mut step_logits: Option<Vec<Vec<f32>>> = None;
+    // The last step's logits, and where its states start among the kept ones.
+    let mut step_logits: Option<(usize, Vec<Vec<f32>>)> = None;
     for step in 0..cfg.max_new_tokens {
         let mut next = Vec::with_capacity(active.len());
         for (i, &r) in active.iter().enumerate() {
-            let logits = match &step_logits {
-                Some(l) => &l[i],
-                None => &prefill_logits[source[r]],
+            let (logits, state) = match &step_logits {
+                Some((first, l)) => (&l[i], first + i),
+                None => (&prefill_logits[source[r]], source[r]),
             };
+            if let Some(k) = kept.as_mut() {
+                k.note(r, state);
+            }
             let (tok, lp) = sampler.sample(r, logits)?;
             next.push(tok);
             let c = &mut out[r];
@@ -427,7 +474,7 @@ pub fn generate_with(
             let mask_t = Tensor::from_vec(mask.clone(), (n, total), dev)?;
             model.forward_hidden(&input, Some(&mask_t), Some(&mut cache))?
         };
-        step_logits = Some(last_logits(&hidden)?);
+        step_logits = Some(last_logits(&hidden, &mut kept)?);
     }
     for (r, c) in out.iter_mut().enumerate() {
         if !done[r] {
@@ -435,7 +482,54 @@ pub fn generate_with(
             on_finish(r, c);
         }
     }
-    Ok(out)
+    let hidden = kept.map(|k| k.per_row(dev)).transpose()?;
+    Ok((out, hidden))
+}
+
+/// The hidden states a sampling run computed at each step's last position, and which of
+/// them each row's tokens were sampled from.
+struct KeptStates {
+    /// `[n, H]` per forward, in order.
+    parts: Vec<Tensor>,
+    /// States so far (the rows of `parts`).
+    len: usize,
+    /// Per row, the index of each of its tokens' states in the concatenation of `parts`.
+    of_row: Vec<Vec<u32>>,
+}
+
+impl KeptStates {
+    fn new(rows: usize) -> Self {
+        KeptStates {
+            parts: Vec::new(),
+            len: 0,
+            of_row: vec![Vec::new(); rows],
+        }
+    }
+
+    /// Keeps a forward's `[n, H]` states; returns the index of its first.
+    fn push(&mut self, states: Tensor) -> Result<usize> {
+        let first = self.len;
+        self.len += states.dim(0)?;
+        self.parts.push(states);
+        Ok(first)
+    }
+
+    /// Row `row`'s next token was sampled from state `state`.
+    fn note(&mut self, row: usize, state: usize) {
+        self.of_row[row].push(state as u32);
+    }
+
+    /// Each row's states, `[n, H]`.
+    fn per_row(self, dev: &candle_core::Device) -> Result<Vec<Tensor>> {
+        let all = Tensor::cat(&self.parts, 0)?;
+        self.of_row
+            .into_iter()
+            .map(|ix| {
+                let n = ix.len();
+                Ok(all.index_select(&Tensor::from_vec(ix, n, dev)?, 0)?)
+            })
+            .collect()
+    }
 }
 
 /// Argmax token ids of `(b, t, vocab)` logits (the reference greedy decoding is tested against).

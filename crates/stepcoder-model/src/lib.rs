@@ -90,7 +90,10 @@ pub mod tokenizer;
 pub use config::{Config, RopeScaling, TokenIds};
 pub use default_model::{load, load_model, resolve_model};
 pub use error::{ModelError, Result};
-pub use generate::{generate, generate_with, Completion, FinishReason, Sampler, SamplingConfig};
+pub use generate::{
+    generate, generate_with, generate_with_hidden, Completion, FinishReason, Sampler,
+    SamplingConfig,
+};
 pub use hf::{load_hf_dir, save_hf_dir, GenerationDefaults, LoadOptions, LoadedModel};
 pub use model::{CausalLm, ForwardOutput, KvCache, ValueHead, Weights};
 pub use tokenizer::{ChatMessage, ModelTokenizer};

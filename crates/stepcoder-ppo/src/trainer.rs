@@ -19,8 +19,8 @@ use stepcoder_core::{
 };
 use stepcoder_fgo::{FenceMode, Program};
 use stepcoder_model::{
-    generate, generate_with, CausalLm, ChatMessage, Completion, KvCache, ModelTokenizer,
-    SamplingConfig, ValueHead,
+    generate_with, generate_with_hidden, CausalLm, ChatMessage, Completion, KvCache,
+    ModelTokenizer, SamplingConfig, ValueHead,
 };
 
 use crate::atomic::{ensure_finite, save_tensors_atomic, write_atomic};
@@ -88,6 +88,13 @@ pub struct PpoConfig {
     /// heads and a 400-token prompt, kept for the backward in training. 0 pads rows instead.
     #[serde(default = "default_pack_tokens")]
     pub pack_tokens: usize,
+    /// Take the sampling policy's log-probs and values (PPO's old ones) from the hidden
+    /// states that sampling computed ([`stepcoder_model::generate_with_hidden`]) instead of
+    /// running the policy over every rollout again: the same weights at the same positions,
+    /// so the same numbers up to float rounding. Scoring then runs only the reference. Off,
+    /// scoring runs the policy as well.
+    #[serde(default = "default_true")]
+    pub score_from_sampling: bool,
     pub system_prompt: Option<String>,
     pub seed: u64,
 }
@@ -114,6 +121,7 @@ impl Default for PpoConfig {
             fence: FenceMode::Continuation,
             share_prompt: true,
             pack_tokens: default_pack_tokens(),
+            score_from_sampling: true,
             system_prompt: None,
             seed: 0,
         }
@@ -166,6 +174,9 @@ struct Rollout {
     fgo_mask: Tensor,
     rows: usize,
     groups: Vec<usize>,
+    /// Each row's final hidden states from sampling, `[n, H]` for its `n` completion tokens
+    /// (with [`PpoConfig::score_from_sampling`]): the policy's scores without a forward.
+    sampled_states: Option<Vec<Tensor>>,
 }
 
 /// How the windows of a minibatch are laid out for the model (see [`PpoConfig::share_prompt`]
@@ -373,28 +384,82 @@ impl Rollout {
             Ok::<_, PpoError>((w, lp))
         };
         let (mut old, mut ref_lp, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+        // The policy's log-probs and values of `w`'s positions.
+        let mut policy_scores = |w: &Windows, lp: Tensor| -> Result<()> {
+            old.push(lp);
+            let v = value_head.forward(&w.hidden.to_dtype(DType::F32)?)?;
+            vals.push(w.to_rows(&v)?.detach());
+            Ok(())
+        };
+        let run_policy = self.sampled_states.is_none();
         for group in groups {
-            let caches = if share {
-                let prompt = self.prompt_of[group[0]];
-                Some((
-                    self.prompt_cache(policy, prompt, false)?,
-                    self.prompt_cache(reference, prompt, false)?,
-                ))
-            } else {
-                None
+            let prompt = self.prompt_of[group[0]];
+            let cache = |model: &CausalLm| {
+                share
+                    .then(|| self.prompt_cache(model, prompt, false))
+                    .transpose()
             };
+            let ref_cache = cache(reference)?;
+            let policy_cache = if run_policy { cache(policy)? } else { None };
             for chunk in group.chunks(mb) {
-                let (w, lp) = windows(policy, caches.as_ref().map(|c| &c.0), chunk)?;
-                old.push(lp);
-                let v = value_head.forward(&w.hidden.to_dtype(DType::F32)?)?;
-                vals.push(w.to_rows(&v)?.detach());
-                ref_lp.push(windows(reference, caches.as_ref().map(|c| &c.1), chunk)?.1);
+                if run_policy {
+                    let (w, lp) = windows(policy, policy_cache.as_ref(), chunk)?;
+                    policy_scores(&w, lp)?;
+                }
+                ref_lp.push(windows(reference, ref_cache.as_ref(), chunk)?.1);
+            }
+        }
+        if let Some(states) = &self.sampled_states {
+            for chunk in rows.chunks(mb) {
+                let w = self.sampled_windows(states, chunk)?;
+                let logits = policy.logits(&w.hidden)?.detach();
+                let lp = stepcoder_kernels::token_log_probs(&logits, &w.targets)?;
+                let lp = w.to_rows(&lp)?.detach();
+                policy_scores(&w, lp)?;
             }
         }
         Ok(Scores {
             old_logp: (Tensor::cat(&old, 0)? * &self.resp_mask)?,
             ref_logp: (Tensor::cat(&ref_lp, 0)? * &self.resp_mask)?,
             old_values: (Tensor::cat(&vals, 0)? * &self.resp_mask)?,
+        })
+    }
+
+    /// The sampled states of `rows` as a packed window: each row's completion positions one
+    /// after another, `[1, S, H]`, predicting its tokens.
+    fn sampled_windows(&self, states: &[Tensor], rows: &[usize]) -> Result<Windows> {
+        let r_len = self.targets.dim(1)?;
+        let (mut parts, mut targets, mut placed) = (Vec::new(), Vec::new(), Vec::new());
+        for &r in rows {
+            let n = self.completions[r].len();
+            let state = states
+                .get(r)
+                .ok_or_else(|| PpoError::Config(format!("no sampled states for row {r}")))?;
+            if state.dim(0)? != n {
+                return Err(PpoError::Config(format!(
+                    "row {r}: {} sampled states for {n} tokens",
+                    state.dim(0)?
+                )));
+            }
+            placed.push((targets.len(), n));
+            targets.extend_from_slice(&self.completions[r]);
+            parts.push(state.detach());
+        }
+        let len = targets.len();
+        if len == 0 {
+            return Err(PpoError::Config(format!(
+                "rows {rows:?} have no completion tokens to score"
+            )));
+        }
+        let dev = self.targets.device();
+        Ok(Windows {
+            hidden: Tensor::cat(&parts, 0)?.unsqueeze(0)?,
+            targets: Tensor::from_vec(targets, (1, len), dev)?,
+            packing: Some(Packing {
+                rows: placed,
+                len,
+                r_len,
+            }),
         })
     }
 
@@ -523,6 +588,8 @@ impl Rollout {
 /// Sampled completions and their programs' reports, in row order, with the phase times.
 struct Rollouts {
     completions: Vec<Completion>,
+    /// Each row's hidden states from sampling (with [`PpoConfig::score_from_sampling`]).
+    sampled_states: Option<Vec<Tensor>>,
     reports: Vec<ExecReport>,
     generation_s: f64,
     /// Execution time past the end of generation (the part not hidden behind it).
@@ -736,10 +803,15 @@ impl Trainer {
     pub fn step(&mut self) -> Result<StepMetrics> {
         let t_start = Instant::now();
         let batch = self.plan()?;
-        let rollouts = self.sample_and_execute(&batch)?;
+        let mut rollouts = self.sample_and_execute(&batch)?;
         let t_train = Instant::now();
         let judged = self.judge(&batch, &rollouts)?;
-        let roll = self.build_rollout(&rollouts.completions, &judged.token_masks, &batch)?;
+        let roll = self.build_rollout(
+            &rollouts.completions,
+            rollouts.sampled_states.take(),
+            &judged.token_masks,
+            &batch,
+        )?;
         let t_score = Instant::now();
         let scores = self.score(&roll)?;
         let scoring_s = t_score.elapsed().as_secs_f64();
@@ -1095,8 +1167,21 @@ impl Trainer {
             None
         };
         let sampler = sampling_copy.as_ref().unwrap_or(&self.policy);
+        // Samples every row, keeping its hidden states when the policy is scored from them.
+        let sample = |on_finish: &mut dyn FnMut(usize, &Completion)| {
+            let tok = Some(&self.tokenizer);
+            Ok::<_, PpoError>(if cfg.score_from_sampling {
+                let (c, h) = generate_with_hidden(sampler, tok, prompts, sampling, on_finish)?;
+                (c, Some(h))
+            } else {
+                (
+                    generate_with(sampler, tok, prompts, sampling, on_finish)?,
+                    None,
+                )
+            })
+        };
         if !self.overlap_execution {
-            let completions = generate(sampler, Some(&self.tokenizer), prompts, sampling)?;
+            let (completions, sampled_states) = sample(&mut |_, _| {})?;
             let generation_s = t_gen.elapsed().as_secs_f64();
             let t_exec = Instant::now();
             let batch: Vec<(usize, String)> = completions
@@ -1108,6 +1193,7 @@ impl Trainer {
             let execution_s = t_exec.elapsed().as_secs_f64();
             return Ok(Rollouts {
                 completions,
+                sampled_states,
                 reports,
                 generation_s,
                 execution_s,
@@ -1131,11 +1217,10 @@ impl Trainer {
                 }
                 Ok((reports, busy))
             });
-            let sampled =
-                generate_with(sampler, Some(&self.tokenizer), prompts, sampling, |r, c| {
-                    // A closed channel means the worker stopped on an error, reported below.
-                    let _ = tx.send((r, program_of(r, c)));
-                });
+            let sampled = sample(&mut |r, c| {
+                // A closed channel means the worker stopped on an error, reported below.
+                let _ = tx.send((r, program_of(r, c)));
+            });
             drop(tx);
             let generation_s = t_gen.elapsed().as_secs_f64();
             let t_rest = Instant::now();
@@ -1145,7 +1230,7 @@ impl Trainer {
                 ))
             })?;
             let execution_s = t_rest.elapsed().as_secs_f64();
-            let completions = sampled?;
+            let (completions, sampled_states) = sampled?;
             let (reports, execution_busy_s) = executed?;
             let reports = reports
                 .into_iter()
@@ -1160,6 +1245,7 @@ impl Trainer {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Rollouts {
                 completions,
+                sampled_states,
                 reports,
                 generation_s,
                 execution_s,
@@ -1172,6 +1258,7 @@ impl Trainer {
     fn build_rollout(
         &self,
         completions: &[Completion],
+        sampled_states: Option<Vec<Tensor>>,
         token_masks: &[Vec<f32>],
         batch: &Batch,
     ) -> Result<Rollout> {
@@ -1215,6 +1302,7 @@ impl Trainer {
             fgo_mask: Tensor::from_vec(fgo, (rows, r_len), dev)?,
             rows,
             groups: batch.groups.clone(),
+            sampled_states,
         })
     }
 
@@ -1478,6 +1566,7 @@ mod tests {
             resp_mask,
             rows: 5,
             groups: vec![0, 0, 0, 1, 1],
+            sampled_states: None,
         }
     }
 
@@ -1579,6 +1668,70 @@ mod tests {
                     "gradient differs by {d} (scale {scale})"
                 );
             }
+        }
+    }
+
+    /// Scoring the policy from the states that sampling kept gives the log-probs and values
+    /// of running it again over every rollout (and the same reference log-probs), for rows
+    /// that share a prompt and rows that stop at different lengths, in every layout.
+    #[test]
+    fn scores_from_sampling_states_match_running_the_policy_again() {
+        let dev = Device::Cpu;
+        let policy = CausalLm::random(tiny_config(), DType::F32, &dev, 3).unwrap();
+        let reference = CausalLm::random(tiny_config(), DType::F32, &dev, 4).unwrap();
+        let head = ValueHead::new(tiny_config().hidden_size, DType::F32, &dev).unwrap();
+        let fixture = rollout(&dev);
+        let prompts: Vec<Vec<u32>> = fixture
+            .prompt_of
+            .iter()
+            .map(|&p| fixture.prompts[p].clone())
+            .collect();
+        let sampling = SamplingConfig {
+            max_new_tokens: 9,
+            seed: 5,
+            // Rows end at different steps (ids the random model samples now and then).
+            eos_ids: vec![7, 19, 33],
+            ..Default::default()
+        };
+        let (completions, states) =
+            generate_with_hidden(&policy, None, &prompts, &sampling, |_, _| {}).unwrap();
+        let lens: Vec<usize> = completions.iter().map(|c| c.token_ids.len()).collect();
+        assert!(lens.iter().any(|&n| n < 9), "some row ends early: {lens:?}");
+        let r_len = *lens.iter().max().unwrap();
+        let (mut targets, mut resp) = (vec![0u32; 5 * r_len], vec![0f32; 5 * r_len]);
+        for (r, c) in completions.iter().enumerate() {
+            for (j, &id) in c.token_ids.iter().enumerate() {
+                targets[r * r_len + j] = id;
+                resp[r * r_len + j] = 1.0;
+            }
+        }
+        let resp_mask = Tensor::from_vec(resp, (5, r_len), &dev).unwrap();
+        let mut roll = Rollout {
+            completions: completions.iter().map(|c| c.token_ids.clone()).collect(),
+            targets: Tensor::from_vec(targets, (5, r_len), &dev).unwrap(),
+            fgo_mask: resp_mask.clone(),
+            resp_mask,
+            ..fixture
+        };
+        for layout in [WindowLayout::PerRow, SHARED[0], SHARED[1]] {
+            roll.sampled_states = None;
+            let again = roll.score(&policy, &reference, &head, 2, layout).unwrap();
+            roll.sampled_states = Some(states.clone());
+            let kept = roll.score(&policy, &reference, &head, 2, layout).unwrap();
+            for (name, a, b, tol) in [
+                ("old_logp", &kept.old_logp, &again.old_logp, 1e-4),
+                ("old_values", &kept.old_values, &again.old_values, 1e-4),
+                ("ref_logp", &kept.ref_logp, &again.ref_logp, 0.0),
+            ] {
+                assert_eq!(a.dims(), &[5, r_len]);
+                let diff = max_abs(&(a - b).unwrap());
+                assert!(diff <= tol, "{layout:?}: {name} differs by {diff}");
+            }
+            let gap = max_abs(&(&kept.old_logp - &kept.ref_logp).unwrap());
+            assert!(
+                gap > 1e-3,
+                "the old log-probs are the policy's, not the reference's"
+            );
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use stepcoder_model::candle::{DType, Device, Tensor};
-use stepcoder_model::{generate, CausalLm, FinishReason, SamplingConfig};
+use stepcoder_model::{generate, generate_with_hidden, CausalLm, FinishReason, SamplingConfig};
 
 fn model() -> (CausalLm, stepcoder_model::ModelTokenizer) {
     let cfg = tiny_config();
@@ -322,4 +322,74 @@ fn kv_cache_grows_in_place_through_rows_leaving_and_clones() {
     assert_eq!(cache.seq_len(), 155);
     let (k, _) = cache.layer(0).unwrap();
     assert_eq!(k.dims()[..3], [2, m.config().num_kv_heads(), 155]);
+}
+
+/// The states `generate_with_hidden` keeps are, row by row and token by token, the final
+/// hidden states of one forward over prompt and completion at the positions that predicted
+/// each token: with the prompt prefilled once for its rows or once per row, rows of other
+/// prompts (left padding) beside them, and rows that stop at different steps.
+#[test]
+fn kept_hidden_states_are_the_full_forward_states_that_predicted_each_token() {
+    let (m, tok) = model();
+    let a = tok.encode("the quick brown fox", false).unwrap();
+    let b = tok.encode("x", false).unwrap();
+    let prompts = vec![a.clone(), a.clone(), a, b.clone(), b];
+    let mut cfg = SamplingConfig {
+        max_new_tokens: 10,
+        temperature: 1.0,
+        seed: 9,
+        eos_ids: vec![u32::MAX],
+        ..Default::default()
+    };
+    // Rows stop at different steps: a stop string from the free-running text.
+    let free = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+    let stop: String = free[1].text.chars().skip(3).take(1).collect();
+    cfg.stop_strings = vec![stop];
+    for share_prefill in [true, false] {
+        cfg.share_prefill = share_prefill;
+        let plain = generate(&m, Some(&tok), &prompts, &cfg).unwrap();
+        let (out, hidden) =
+            generate_with_hidden(&m, Some(&tok), &prompts, &cfg, |_, _| {}).unwrap();
+        assert_eq!(out, plain, "keeping the states does not change the samples");
+        let lens: Vec<usize> = out.iter().map(|c| c.token_ids.len()).collect();
+        assert!(
+            lens.iter().any(|&n| n < 10),
+            "some row stops early: {lens:?}"
+        );
+        assert_eq!(hidden.len(), prompts.len());
+        for (r, (c, h)) in out.iter().zip(&hidden).enumerate() {
+            let n = c.token_ids.len();
+            assert_eq!(h.dims(), &[n, m.config().hidden_size], "row {r}");
+            let mut all = c.prompt_ids.clone();
+            all.extend(&c.token_ids);
+            let ids = Tensor::new(all.as_slice(), &Device::Cpu)
+                .unwrap()
+                .unsqueeze(0)
+                .unwrap();
+            let full = m
+                .forward_hidden(&ids, None, None)
+                .unwrap()
+                .squeeze(0)
+                .unwrap();
+            let want = full.narrow(0, c.prompt_ids.len() - 1, n).unwrap();
+            let diff = max_diff(h, &want);
+            assert!(
+                diff < 1e-4,
+                "share_prefill {share_prefill}, row {r}: differs by {diff}"
+            );
+            // And they are what the tokens were sampled from (temperature 1: the log-probs).
+            let lsm =
+                stepcoder_model::candle_nn::ops::log_softmax(&m.logits(h).unwrap(), 1).unwrap();
+            for (i, &t) in c.token_ids.iter().enumerate() {
+                let lp: f32 = lsm
+                    .get(i)
+                    .unwrap()
+                    .get(t as usize)
+                    .unwrap()
+                    .to_scalar()
+                    .unwrap();
+                assert!((lp - c.logprobs[i]).abs() < 1e-4, "row {r} token {i}");
+            }
+        }
+    }
 }
