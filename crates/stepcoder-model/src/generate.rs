@@ -506,11 +506,13 @@ impl KeptStates {
         }
     }
 
-    /// Keeps a forward's `[n, H]` states; returns the index of its first.
+    /// Keeps a forward's `[n, H]` states (detached: a trainable model's step keeps its graph,
+    /// every activation of the step, for as long as its output lives); returns the index of
+    /// its first.
     fn push(&mut self, states: Tensor) -> Result<usize> {
         let first = self.len;
         self.len += states.dim(0)?;
-        self.parts.push(states);
+        self.parts.push(states.detach());
         Ok(first)
     }
 

@@ -32,6 +32,9 @@
 //!   copy of its keys and values ([`KvCache::share_prefix`]).
 //!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
 //!   a caller can run early rows' programs while the rest are still sampled.
+//!   [`generate_with_hidden`] also returns each row's final hidden states at the positions
+//!   its tokens were sampled from, so a trainer can score the sampling policy (log-probs,
+//!   values) without running it again.
 //! - Process set-up: call [`runtime::pin_cpu_threads`] first thing in `main` (candle's CPU
 //!   matmul otherwise reads `/proc/cpuinfo` at every product) and [`optim::tune_allocator`]
 //!   for training.

@@ -12,7 +12,8 @@
 //! sampling prefills it once, scoring computes it once per problem and the training forward
 //! once per minibatch ([`PpoConfig::share_prompt`]), and the completions on it run packed
 //! into sequences without padding ([`PpoConfig::pack_tokens`]); both exact up to float
-//! rounding.
+//! rounding. Scoring runs only the reference: the policy's old log-probs and values come from
+//! the hidden states that sampling already computed ([`PpoConfig::score_from_sampling`]).
 //!
 //! The building blocks stand alone:
 //!

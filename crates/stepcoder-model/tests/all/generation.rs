@@ -360,6 +360,9 @@ fn kept_hidden_states_are_the_full_forward_states_that_predicted_each_token() {
         for (r, (c, h)) in out.iter().zip(&hidden).enumerate() {
             let n = c.token_ids.len();
             assert_eq!(h.dims(), &[n, m.config().hidden_size], "row {r}");
+            // The model is trainable: a state that kept its step's graph would keep every
+            // activation of every step alive (12 GB more in the laptop preset).
+            assert!(m.is_trainable() && !h.track_op(), "row {r} keeps a graph");
             let mut all = c.prompt_ids.clone();
             all.extend(&c.token_ids);
             let ids = Tensor::new(all.as_slice(), &Device::Cpu)
