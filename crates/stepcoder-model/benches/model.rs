@@ -105,11 +105,12 @@ fn decode_shared_prompt(c: &mut Criterion) {
     g.finish();
 }
 
-/// `x @ w^T` against `(w @ x^T)^T` for 8 and 16 rows, on an MLP weight and the LM head.
+/// `x @ w^T` against `(w @ x^T)^T` and the few-rows product for 4, 8 and 16 rows, on an MLP
+/// weight and the LM head.
 fn few_row_product_order(c: &mut Criterion) {
     let dev = Device::Cpu;
     let mut g = c.benchmark_group("product_order");
-    for rows in [8usize, 16] {
+    for rows in [4usize, 8, 16] {
         for (name, out) in [("mlp_576x1536", 1536usize), ("lm_head_576x49152", 49_152)] {
             let x = Tensor::randn(0f32, 1.0, (rows, 576), &dev).unwrap();
             let w = Tensor::randn(0f32, 1.0, (out, 576), &dev).unwrap();
@@ -125,6 +126,10 @@ fn few_row_product_order(c: &mut Criterion) {
                         .contiguous()
                         .unwrap()
                 })
+            });
+            // What `linear` uses for 2 to 8 rows (`few_rows::ROWS`).
+            g.bench_function(format!("{rows}_rows/{name}/few_rows"), |b| {
+                b.iter(|| stepcoder_model::few_rows::matmul_t(&x, &w).unwrap())
             });
         }
     }

@@ -2,8 +2,8 @@
 //!
 //! candle-transformers' models are inference-only (their fused RMSNorm, softmax and rope have no
 //! backward, so gradients stop silently). This crate's [`CausalLm`] uses HF weight names and
-//! only differentiable ops; RMSNorm, softmax and rope are fused CPU `CustomOp`s *with* backward
-//! ([`ops`]). Llama, Mistral-style, SmolLM and Qwen2 (q/k/v bias) configs load; rope scaling
+//! only differentiable ops; RMSNorm, softmax, log-softmax, entropy and rope are fused CPU
+//! `CustomOp`s *with* backward ([`ops`]). Llama, Mistral-style, SmolLM and Qwen2 (q/k/v bias) configs load; rope scaling
 //! `linear`, `dynamic`, `llama3`; grouped-query attention; SwiGLU; tied or untied embeddings.
 //!
 //! # API summary (for the trainer)
@@ -29,7 +29,8 @@
 //!   byte range in `text` (`token_offsets`, for FGO), and why it stopped (EOS, a stop string,
 //!   length). Batched with left padding, temperature / top-k / top-p, per-row seeded RNG.
 //!   Rows that share a prompt (k samples of a problem) prefill it once and attend to one
-//!   copy of its keys and values ([`KvCache::share_prefix`]).
+//!   copy of its keys and values ([`KvCache::share_prefix`]). Each step's products of 2 to 8
+//!   rows run on [`few_rows`], which streams the weights about 1.5-2x faster than gemm there.
 //!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
 //!   a caller can run early rows' programs while the rest are still sampled.
 //!   [`generate_with_hidden`] also returns each row's final hidden states at the positions
@@ -80,6 +81,7 @@ pub mod bench;
 pub mod config;
 pub mod default_model;
 mod error;
+pub mod few_rows;
 pub mod generate;
 pub mod gguf;
 pub mod hf;

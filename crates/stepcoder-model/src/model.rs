@@ -360,17 +360,20 @@ const FEW_ROWS: usize = 16;
 
 /// `x @ w^T (+ b)` for x of any rank.
 ///
-/// With few rows (sampling: one token per row), as `(w @ x^T)^T`: gemm then takes the weight
-/// as its left operand instead of packing it as the right one at every call. The criterion
-/// bench `product_order` (2 cores, the default model's shapes): 1.26x faster for an MLP weight
-/// and 1.17x for the LM head at 8 rows, 1.27x and 1.08x at 16; at 24 rows and more the plain
-/// order wins (by 1.3x for the LM head, in a probe).
+/// Sampling multiplies one token per row: from 2 to 8 rows in f32 on the CPU, by
+/// [`crate::few_rows`]'s register-blocked product. Otherwise, with few rows, as
+/// `(w @ x^T)^T`: gemm then takes the weight as its left operand instead of packing it as the
+/// right one at every call. The criterion bench `product_order` (2 cores, the default model's
+/// shapes): 1.26x faster for an MLP weight and 1.17x for the LM head at 8 rows, 1.27x and
+/// 1.08x at 16; at 24 rows and more the plain order wins (by 1.3x for the LM head, in a probe).
 fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let dims = x.dims().to_vec();
     let inner = *dims.last().unwrap_or(&1);
     let rows = x.elem_count() / inner.max(1);
     let x = x.reshape((rows, inner))?;
-    let y = if rows <= FEW_ROWS {
+    let y = if crate::few_rows::applies(&x, w) {
+        crate::few_rows::matmul_t(&x, w)?
+    } else if rows <= FEW_ROWS {
         w.matmul(&x.t()?)?.t()?.contiguous()?
     } else {
         x.matmul(&w.t()?)?
@@ -1248,13 +1251,15 @@ impl ValueHead {
 mod tests {
     use super::*;
 
-    /// Both orders of [`linear`] (few rows and many) give `x @ w^T + b` and its gradients.
+    /// Each way of [`linear`] (the few-rows product, the swapped order, the plain one) gives
+    /// `x @ w^T + b` and its gradients.
     #[test]
-    fn linear_matches_the_plain_product_in_both_orders() {
+    fn linear_matches_the_plain_product_in_each_way() {
         let dev = Device::Cpu;
         let w = Var::from_tensor(&Tensor::randn(0f32, 1.0, (7, 5), &dev).unwrap()).unwrap();
         let bias = Var::from_tensor(&Tensor::randn(0f32, 1.0, 7, &dev).unwrap()).unwrap();
         for rows in [3, FEW_ROWS, FEW_ROWS + 9] {
+            // 3 rows take the few-rows product, FEW_ROWS the swapped order.
             let x =
                 Var::from_tensor(&Tensor::randn(0f32, 1.0, (1, rows, 5), &dev).unwrap()).unwrap();
             let fast = linear(&x, &w, Some(&bias)).unwrap();

@@ -1,4 +1,5 @@
-//! Fused CPU ops with backward passes: RMSNorm, softmax over the last dimension, and rope.
+//! Fused CPU ops with backward passes: RMSNorm, softmax, log-softmax and entropy over the last
+//! dimension, and rope.
 //!
 //! candle-nn's fused versions of these ops have no backward (gradients stop silently), and the
 //! composed versions allocate one tensor per elementary op. These are written as candle
@@ -347,6 +348,64 @@ pub fn log_softmax_last_dim(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(LogSoftmax)
 }
 
+/// Entropy of the distribution each row of logits defines: one pass over the row for its
+/// maximum, one for its normalizer and expectation (`H = lse - sum(p * x)`).
+struct Entropy;
+
+impl CustomOp1 for Entropy {
+    fn name(&self) -> &'static str {
+        "stepcoder-entropy"
+    }
+
+    fn cpu_fwd(&self, s: &CpuStorage, l: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = slice_f32(s, l, self.name())?;
+        let n = l.dims().last().copied().unwrap_or(1).max(1);
+        let rows = x.len() / n;
+        let mut out = vec![0f32; rows];
+        let per_task = rows_per_task(n, rows);
+        out.par_chunks_mut(per_task)
+            .zip(x.par_chunks(per_task * n))
+            .for_each(|(o, x)| {
+                for (o, x) in o.iter_mut().zip(x.chunks(n)) {
+                    let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                    let (mut z, mut zx) = (0f32, 0f32);
+                    for &v in x {
+                        let e = (v - m).exp();
+                        z += e;
+                        zx += e * (v - m);
+                    }
+                    *o = z.ln() - zx / z;
+                }
+            });
+        let mut shape = l.dims().to_vec();
+        shape.pop();
+        Ok((CpuStorage::F32(out), Shape::from(shape)))
+    }
+
+    /// `dH/dx_i = -p_i (log p_i + H)`.
+    fn bwd(&self, arg: &Tensor, res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let lsm = log_softmax_last_dim(&arg.to_dtype(DType::F32)?)?;
+        let h = res.unsqueeze(D::Minus1)?;
+        let g = grad.unsqueeze(D::Minus1)?;
+        let dx = lsm
+            .exp()?
+            .mul(&lsm.broadcast_add(&h)?)?
+            .broadcast_mul(&g)?
+            .neg()?;
+        Ok(Some(dx.to_dtype(arg.dtype())?))
+    }
+}
+
+/// The entropy of each row's softmax: `[.., V]` logits to `[..]` f32, differentiable. One
+/// pass instead of the five full-size tensors of `-(exp(lsm) * lsm).sum()`.
+pub fn entropy_last_dim(logits: &Tensor) -> Result<Tensor> {
+    if !logits.device().is_cpu() {
+        let lsm = candle_nn::ops::log_softmax(&logits.to_dtype(DType::F32)?, D::Minus1)?;
+        return (lsm.exp()? * &lsm)?.sum(D::Minus1)?.neg();
+    }
+    logits.contiguous()?.apply_op1(Entropy)
+}
+
 // ---------------------------------------------------------------- rope
 
 /// Non-interleaved (HF `rotate_half`) rope on x `(b, h, t, d)` with cos/sin `(b, t, d/2)`.
@@ -535,6 +594,35 @@ mod tests {
         let proj = randn(&[4, 11], 13);
         let fused = log_softmax_last_dim(&x).unwrap();
         let slow = candle_nn::ops::log_softmax(&x, D::Minus1).unwrap();
+        assert!(max_diff(&fused, &slow) < 1e-5);
+        let gf = (fused * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let gs = (slow * &proj)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
+    }
+
+    #[test]
+    fn entropy_matches_composed_forward_and_backward() {
+        let x = Var::from_tensor(&(randn(&[2, 3, 11], 14) * 5.0).unwrap()).unwrap();
+        let proj = randn(&[2, 3], 15);
+        let fused = entropy_last_dim(&x).unwrap();
+        let lsm = candle_nn::ops::log_softmax(&x, D::Minus1).unwrap();
+        let slow = (lsm.exp().unwrap() * &lsm)
+            .unwrap()
+            .sum(D::Minus1)
+            .unwrap()
+            .neg()
+            .unwrap();
+        assert_eq!(fused.dims(), &[2, 3]);
         assert!(max_diff(&fused, &slow) < 1e-5);
         let gf = (fused * &proj)
             .unwrap()

@@ -1,7 +1,7 @@
 //! The PPO losses: masked clipped policy loss (fused kernel), clipped value loss, entropy
 //! bonus, and the no-gradient statistics logged per step.
 
-use candle_core::{DType, Tensor, D};
+use candle_core::{DType, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
@@ -87,9 +87,7 @@ pub fn masked_entropy(logits: &Tensor, mask: &Tensor) -> Result<Tensor> {
 /// The entropy of each position's token distribution: `[.., V]` logits to `[..]`, f32,
 /// differentiable.
 pub fn token_entropy(logits: &Tensor) -> Result<Tensor> {
-    let logits = logits.to_dtype(DType::F32)?;
-    let lsm = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-    Ok((lsm.exp()? * &lsm)?.sum(D::Minus1)?.neg()?)
+    Ok(stepcoder_model::ops::entropy_last_dim(logits)?)
 }
 
 /// Statistics of one minibatch (no gradient): how many tokens were clipped and how far
