@@ -23,7 +23,7 @@
 //! workloads; each resample draws sets with replacement and keeps each set's ways paired).
 //!
 //! `cargo run --release -p stepcoder-cli --example step_time -- [--steps N] [--samples K]
-//! [--minibatch-rows M] [--problems P]` (defaults: 3 sets and the preset's 2 problems x 4
+//! [--minibatch-rows M] [--problems P]` (defaults: 4 sets and the preset's 2 problems x 4
 //! samples in 4-row minibatches). The paper's 16 rollouts per problem, in minibatches of 8
 //! (16-row minibatches of the per-row way do not fit in 24 GiB):
 //! `-- --problems 1 --samples 16 --minibatch-rows 8`.
@@ -42,8 +42,10 @@ use stepcoder_sandbox::Sandbox;
 /// The `quick` preset's PPO settings, with these overrides.
 #[derive(Parser)]
 struct Args {
-    /// Measured sets of steps (one step of each way).
-    #[arg(long, default_value_t = 3)]
+    /// Measured sets of steps (one step of each way). The order rotates by one way per set,
+    /// so a multiple of 4 puts each way first equally often (a set's first step may run
+    /// slower; docs/results.md, session 13).
+    #[arg(long, default_value_t = 4)]
     steps: usize,
     /// Sets before the measured ones, on the first measured set's workload, printed but
     /// not counted. A process's first step runs 8-14 s slower than the same step later
