@@ -180,8 +180,6 @@ mod tests {
     use super::*;
     use candle_core::Var;
 
-    /// Every row count (including ones outside [`ROWS`]) and inner lengths with and without
-    /// a tail past the last 8-wide block give the plain product and its gradients.
     /// The fallback without AVX2 gives the vector path's dot products.
     #[test]
     fn the_portable_dots_match_the_vector_ones() {
@@ -196,6 +194,9 @@ mod tests {
         }
     }
 
+    /// Every row count (including ones outside [`ROWS`], and past [`BLOCK`]) and inner
+    /// lengths with and without a tail past the last 8-wide block give the plain product
+    /// and its gradients.
     #[test]
     fn matches_the_plain_product_and_its_gradients() {
         let dev = Device::Cpu;
@@ -206,6 +207,7 @@ mod tests {
             (5, 64, 100),
             (8, 37, 50),
             (11, 24, 4),
+            (17, 19, 9),
         ] {
             let x = Var::from_tensor(&Tensor::randn(0f32, 1.0, (m, k), &dev).unwrap()).unwrap();
             let w = Var::from_tensor(&Tensor::randn(0f32, 1.0, (n, k), &dev).unwrap()).unwrap();

@@ -3,8 +3,9 @@
 //! candle-transformers' models are inference-only (their fused RMSNorm, softmax and rope have no
 //! backward, so gradients stop silently). This crate's [`CausalLm`] uses HF weight names and
 //! only differentiable ops; RMSNorm, softmax, log-softmax, entropy and rope are fused CPU
-//! `CustomOp`s *with* backward ([`ops`]). Llama, Mistral-style, SmolLM and Qwen2 (q/k/v bias) configs load; rope scaling
-//! `linear`, `dynamic`, `llama3`; grouped-query attention; SwiGLU; tied or untied embeddings.
+//! `CustomOp`s *with* backward ([`ops`]). Llama, Mistral-style, SmolLM and Qwen2 (q/k/v bias)
+//! configs load; rope scaling `linear`, `dynamic`, `llama3`; grouped-query attention; SwiGLU;
+//! tied or untied embeddings.
 //!
 //! # API summary (for the trainer)
 //! - [`CausalLm::forward`]`(ids, attention_mask, cache) -> ForwardOutput { logits, hidden }`:
