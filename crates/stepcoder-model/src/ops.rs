@@ -550,18 +550,8 @@ mod tests {
         let fused = rms_norm(&x, &w, 1e-5).unwrap();
         let slow = candle_nn::ops::rms_norm_slow(&x, &w, 1e-5).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-5);
-        let gf = (fused * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gs = (slow * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let gf = crate::testing::projected_grads(&fused, &proj).unwrap();
+        let gs = crate::testing::projected_grads(&slow, &proj).unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-4);
         assert!(max_diff(gf.get(&w).unwrap(), gs.get(&w).unwrap()) < 1e-4);
     }
@@ -573,18 +563,8 @@ mod tests {
         let fused = softmax_last_dim(&x).unwrap();
         let slow = candle_nn::ops::softmax(&x, D::Minus1).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-6);
-        let gf = (fused * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gs = (slow * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let gf = crate::testing::projected_grads(&fused, &proj).unwrap();
+        let gs = crate::testing::projected_grads(&slow, &proj).unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 
@@ -595,18 +575,8 @@ mod tests {
         let fused = log_softmax_last_dim(&x).unwrap();
         let slow = candle_nn::ops::log_softmax(&x, D::Minus1).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-5);
-        let gf = (fused * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gs = (slow * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let gf = crate::testing::projected_grads(&fused, &proj).unwrap();
+        let gs = crate::testing::projected_grads(&slow, &proj).unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 
@@ -624,18 +594,8 @@ mod tests {
             .unwrap();
         assert_eq!(fused.dims(), &[2, 3]);
         assert!(max_diff(&fused, &slow) < 1e-5);
-        let gf = (fused * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gs = (slow * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let gf = crate::testing::projected_grads(&fused, &proj).unwrap();
+        let gs = crate::testing::projected_grads(&slow, &proj).unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 
@@ -648,18 +608,8 @@ mod tests {
         let fused = rope(&x, &cos, &sin).unwrap();
         let slow = rope_slow(&x, &cos, &sin).unwrap();
         assert!(max_diff(&fused, &slow) < 1e-6);
-        let gf = (fused * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let gs = (slow * &proj)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
+        let gf = crate::testing::projected_grads(&fused, &proj).unwrap();
+        let gs = crate::testing::projected_grads(&slow, &proj).unwrap();
         assert!(max_diff(gf.get(&x).unwrap(), gs.get(&x).unwrap()) < 1e-5);
     }
 

@@ -118,6 +118,12 @@ pub fn write_checkpoint(dir: &Path, cfg: Config, seed: u64, dtype: DType) -> Res
     Ok(model)
 }
 
+/// The gradients of `sum(t * proj)`: one vector-Jacobian product, enough to compare a fused
+/// op's backward with its composed reference (`proj` random, so no gradient cancels).
+pub fn projected_grads(t: &Tensor, proj: &Tensor) -> Result<candle_core::backprop::GradStore> {
+    Ok((t * proj)?.sum_all()?.backward()?)
+}
+
 /// The largest absolute value in `t` (as f32): how far apart two tensors are, as `max_abs(&(a - b)?)`.
 pub fn max_abs(t: &Tensor) -> Result<f32> {
     Ok(t.abs()?
