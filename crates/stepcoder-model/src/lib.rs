@@ -80,6 +80,7 @@
 pub mod atomic;
 pub mod bench;
 pub mod config;
+pub mod decode_attention;
 pub mod default_model;
 mod error;
 pub mod few_rows;

@@ -389,6 +389,37 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     Ok(y.reshape(out)?)
 }
 
+/// [`composed_attention`], or for one new token per row on a sampling cache (the CPU, f32)
+/// the fused [`crate::decode_attention`]: the same numbers up to float rounding.
+fn attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    shared: Option<PrefixLayer<'_>>,
+    rep: usize,
+) -> Result<Tensor> {
+    if !crate::decode_attention::applies(q, k, v) {
+        return composed_attention(q, k, v, bias, shared, rep);
+    }
+    let prompt_of_row: Option<Vec<usize>> = shared.as_ref().map(|p| {
+        p.runs
+            .iter()
+            .flat_map(|r| std::iter::repeat_n(r.prompt, r.rows))
+            .collect()
+    });
+    let shared = shared
+        .as_ref()
+        .zip(prompt_of_row.as_deref())
+        .map(|(p, rows)| crate::decode_attention::SharedKeys {
+            keys: p.keys,
+            values: p.values,
+            bias: p.bias,
+            prompt_of_row: rows,
+        });
+    Ok(crate::decode_attention::attend(q, k, v, bias, shared)?)
+}
+
 /// Causal self-attention of `q` (`[b, heads, t, hd]`, scaled) over `k`, `v`
 /// (`[b, kv_heads, s, hd]`) with the additive `bias`, and, with `shared`, jointly over a shared
 /// prefix's keys and values (one softmax over prefix and own positions). Returns
@@ -396,7 +427,7 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
 ///
 /// Grouped-query attention without copying K/V: the query heads that share a KV head fold
 /// into the row dimension; for the prefix, so do the rows that share a prompt.
-fn attention(
+fn composed_attention(
     q: &Tensor,
     k: &Tensor,
     v: &Tensor,

@@ -143,6 +143,114 @@ fn kv_cache_matches_full_forward() {
     assert!(diff < 1e-4, "cached vs full logits differ by {diff}");
 }
 
+/// Sampling's one-token steps (which take the fused decode attention) give each row's logits
+/// of its full sequence: on a shared prefix of two left-padded prompts (three rows and two,
+/// one row leaving half-way) and with every row carrying its own left-padded prompt.
+#[test]
+fn one_token_steps_on_a_sampling_cache_match_each_rows_full_sequence() {
+    let cfg = tiny_config();
+    let model = CausalLm::random(cfg.clone(), DType::F32, &Device::Cpu, 5).unwrap();
+    let dev = Device::Cpu;
+    let prompts: [Vec<u32>; 2] = [vec![5, 9, 14, 3, 7, 22], vec![8, 2, 31]];
+    let prompt_of_row = [0usize, 0, 0, 1, 1];
+    let own: Vec<Vec<u32>> = (0..5u32)
+        .map(|r| (0..4).map(|j| 40 + 3 * r + j).collect())
+        .collect();
+    let len = prompts[0].len();
+    let padded = |p: &[u32]| -> (Vec<u32>, Vec<u32>) {
+        let pad = len - p.len();
+        let ids = std::iter::repeat_n(0, pad)
+            .chain(p.iter().copied())
+            .collect();
+        (ids, (0..len).map(|j| u32::from(j >= pad)).collect())
+    };
+    // Row r's logits predicting after each of its own tokens, from one full forward.
+    let alone: Vec<Tensor> = (0..5)
+        .map(|r| {
+            let mut seq = prompts[prompt_of_row[r]].clone();
+            seq.extend_from_slice(&own[r]);
+            let n = seq.len();
+            let ids = Tensor::from_vec(seq, (1, n), &dev).unwrap();
+            let logits = model.forward(&ids, None, None).unwrap().logits;
+            logits.narrow(1, n - 4, 4).unwrap().squeeze(0).unwrap()
+        })
+        .collect();
+    let step_ids = |rows: &[usize], j: usize| {
+        let ids: Vec<u32> = rows.iter().map(|&r| own[r][j]).collect();
+        Tensor::from_vec(ids, (rows.len(), 1), &dev).unwrap()
+    };
+    let check = |rows: &[usize], j: usize, logits: &Tensor, way: &str| {
+        for (i, &r) in rows.iter().enumerate() {
+            let got = logits.narrow(0, i, 1).unwrap().squeeze(0).unwrap();
+            let want = alone[r].narrow(0, j, 1).unwrap();
+            let d = max_diff(&got, &want);
+            assert!(d < 1e-4, "{way}: row {r}, token {j}: {d}");
+        }
+    };
+    // Shared prefix: each prompt once, then the rows' own tokens one at a time.
+    let (mut ids, mut masks) = (Vec::new(), Vec::new());
+    for p in &prompts {
+        let (i, m) = padded(p);
+        ids.extend(i);
+        masks.push(m);
+    }
+    let flat: Vec<u32> = masks.iter().flatten().copied().collect();
+    let mut cache = model.new_cache();
+    model
+        .forward(
+            &Tensor::from_vec(ids, (2, len), &dev).unwrap(),
+            Some(&Tensor::from_vec(flat, (2, len), &dev).unwrap()),
+            Some(&mut cache),
+        )
+        .unwrap();
+    cache
+        .share_prefix(prompt_of_row.to_vec(), Some(&masks))
+        .unwrap();
+    let mut rows: Vec<usize> = (0..5).collect();
+    for j in 0..4 {
+        if j == 2 {
+            rows = vec![0, 2, 3, 4];
+            cache
+                .select_rows(&Tensor::new(&[0u32, 2, 3, 4], &dev).unwrap())
+                .unwrap();
+        }
+        let logits = model
+            .forward(&step_ids(&rows, j), None, Some(&mut cache))
+            .unwrap()
+            .logits;
+        check(&rows, j, &logits, "shared prefix");
+    }
+    // Per row: each row its own left-padded prompt, masked, the mask growing by one a step.
+    let (mut ids, mut mask) = (Vec::new(), Vec::new());
+    for &p in &prompt_of_row {
+        let (i, m) = padded(&prompts[p]);
+        ids.extend(i);
+        mask.push(m);
+    }
+    let flat: Vec<u32> = mask.iter().flatten().copied().collect();
+    let mut cache = model.new_cache();
+    model
+        .forward(
+            &Tensor::from_vec(ids, (5, len), &dev).unwrap(),
+            Some(&Tensor::from_vec(flat, (5, len), &dev).unwrap()),
+            Some(&mut cache),
+        )
+        .unwrap();
+    let rows: Vec<usize> = (0..5).collect();
+    for j in 0..4 {
+        for m in mask.iter_mut() {
+            m.push(1);
+        }
+        let flat: Vec<u32> = mask.iter().flatten().copied().collect();
+        let mask_t = Tensor::from_vec(flat, (5, len + j + 1), &dev).unwrap();
+        let logits = model
+            .forward(&step_ids(&rows, j), Some(&mask_t), Some(&mut cache))
+            .unwrap()
+            .logits;
+        check(&rows, j, &logits, "per row");
+    }
+}
+
 /// Rows continuing a shared prefix (two prompts of different lengths, left-padded together,
 /// three rows on one and two on the other) get the logits of each row's own full sequence, in
 /// two cached steps and after a row leaves the batch; with the graph kept, the gradient of
