@@ -1,8 +1,9 @@
 //! Criterion benches: one train step (forward + backward + AdamW) and one batched decode step
 //! of the 7M Llama shape; one decode step of the SmolLM2-135M shape with 4 samples on each of
 //! 2 prompts, the prompts copied to every row against kept once (`KvCache::share_prefix`),
-//! and of one row;
-//! the two orders of a product with few rows (why the model's `linear` switches order).
+//! kept once and run inside candle's CPU pool (as `generate` does), and of one row;
+//! the two orders of a product with few rows (why the model's `linear` switches order); one
+//! layer's attention of a decoding step, fused against tensor operations.
 //! `stepcoder bench model` reports tokens/s against PyTorch.
 
 use criterion::{criterion_group, Criterion};
@@ -97,6 +98,25 @@ fn decode_shared_prompt(c: &mut Criterion) {
             )
         });
     }
+    // What `generate` does: the step inside candle's CPU pool (`Device::with_context`), so
+    // its parallel sections start from a pool thread rather than waking the caller each time.
+    g.bench_function("shared_prefix_on_candle_pool", |b| {
+        b.iter_batched(
+            || {
+                let mut cache = model.new_cache();
+                model.forward_hidden(&ids, None, Some(&mut cache)).unwrap();
+                cache.share_prefix(prompt_of_row.clone(), None).unwrap();
+                cache
+            },
+            |mut cache| {
+                dev.with_context(|| {
+                    let h = model.forward_hidden(&next, None, Some(&mut cache)).unwrap();
+                    model.logits(&h).unwrap()
+                })
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
     // The floor both ways pay for every sampled token: one row reads every weight once.
     let (one_prompt, one_next) = (ids.narrow(0, 0, 1).unwrap(), next.narrow(0, 0, 1).unwrap());
     g.bench_function("one_row_for_comparison", |b| {
@@ -136,11 +156,50 @@ fn few_row_product_order(c: &mut Criterion) {
     g.finish();
 }
 
+/// One layer's attention of a decoding step at the default model's shape (9 query heads on 3
+/// key-value heads of 64): 8 rows, 4 on each of 2 shared prompts of 400 tokens, 64 tokens of
+/// their own; the fused kernel sampling uses against the tensor operations it replaced.
+fn decode_attention(c: &mut Criterion) {
+    use stepcoder_model::decode_attention::{attend, SharedKeys};
+    let dev = Device::Cpu;
+    let (rows, heads, kv_heads, hd, prompt, own) = (8, 9, 3, 64, 400, 64);
+    let randn = |shape: &[usize]| Tensor::randn(0f32, 1.0, shape, &dev).unwrap();
+    let q = randn(&[rows, heads, 1, hd]);
+    let (k, v) = (
+        randn(&[rows, kv_heads, own, hd]),
+        randn(&[rows, kv_heads, own, hd]),
+    );
+    let bias = Tensor::zeros((1, 1, 1, own), DType::F32, &dev).unwrap();
+    let (pk, pv) = (
+        randn(&[2, kv_heads, prompt, hd]),
+        randn(&[2, kv_heads, prompt, hd]),
+    );
+    let pbias = Tensor::zeros((2, 1, 1, prompt), DType::F32, &dev).unwrap();
+    let prompt_of_row: Vec<usize> = (0..rows).map(|r| r / 4).collect();
+    let shared = || {
+        Some(SharedKeys {
+            keys: &pk,
+            values: &pv,
+            bias: &pbias,
+            prompt_of_row: &prompt_of_row,
+        })
+    };
+    let mut g = c.benchmark_group("decode_attention_8_rows_2_prompts_400_own_64");
+    g.bench_function("fused", |b| {
+        b.iter(|| attend(&q, &k, &v, &bias, shared()).unwrap())
+    });
+    g.bench_function("tensor_ops", |b| {
+        b.iter(|| shared::composed_decode_attention(&q, &k, &v, &bias, shared()).unwrap())
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     train_step,
     decode_shared_prompt,
-    few_row_product_order
+    few_row_product_order,
+    decode_attention
 );
 /// `criterion_main!`, with candle's thread count fixed first (`runtime::pin_cpu_threads`).
 fn main() {

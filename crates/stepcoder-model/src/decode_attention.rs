@@ -533,7 +533,7 @@ mod tests {
         }
     }
 
-    /// Both kernels give the definition: grouped query heads, a shared prefix of two prompts
+    /// Both kernels (and the tensor operations they replace) give the definition: grouped query heads, a shared prefix of two prompts
     /// with left padding, own keys read from a larger buffer (a sampling cache's spare
     /// capacity), one bias row per row or one for all, key counts that are not a multiple of
     /// 8, and head sizes with and without the vector path.
@@ -565,14 +565,32 @@ mod tests {
             let rows = [0usize, 0, 0, 1, 1];
             let shared = (plen > 0).then_some((&pk, &pv, &pb, &rows[..]));
             let want = reference(&q, &k, &v, &bias, shared);
-            for vector in [false, true] {
-                let keys = shared.map(|(keys, values, bias, prompt_of_row)| SharedKeys {
+            let keys_of = || {
+                shared.map(|(keys, values, bias, prompt_of_row)| SharedKeys {
                     keys,
                     values,
                     bias,
                     prompt_of_row,
-                });
-                let got = attend_with(&q, &k, &v, &bias, keys, vector).unwrap();
+                })
+            };
+            // The tensor operations sampling ran before this kernel agree with the definition.
+            let composed = crate::model::composed_decode_attention(&q, &k, &v, &bias, keys_of())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap();
+            let d = composed
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            assert!(
+                d < 1e-5,
+                "head size {hd}: the tensor operations differ by {d}"
+            );
+            for vector in [false, true] {
+                let got = attend_with(&q, &k, &v, &bias, keys_of(), vector).unwrap();
                 assert_eq!(got.dims(), &[b, 1, heads, hd]);
                 let got = got.flatten_all().unwrap().to_vec1::<f32>().unwrap();
                 let d = got

@@ -31,7 +31,10 @@
 //!   length). Batched with left padding, temperature / top-k / top-p, per-row seeded RNG.
 //!   Rows that share a prompt (k samples of a problem) prefill it once and attend to one
 //!   copy of its keys and values ([`KvCache::share_prefix`]). Each step's products of 2 to 8
-//!   rows run on [`few_rows`], which streams the weights about 1.5-2x faster than gemm there.
+//!   rows run on [`few_rows`], which streams the weights about 1.5-2x faster than gemm there,
+//!   its attention on [`decode_attention`] (one fused pass per row and key-value head over
+//!   the shared prompt and the row's own positions), and each forward inside candle's CPU
+//!   thread pool (`Device::with_context`).
 //!   [`generate_with`] also calls `on_finish(row, &completion)` as each row finishes, so
 //!   a caller can run early rows' programs while the rest are still sampled.
 //!   [`generate_with_hidden`] also returns each row's final hidden states at the positions

@@ -92,19 +92,24 @@ struct SharedPrefix {
 impl SharedPrefix {
     /// The runs of consecutive rows that share a prompt.
     fn runs(&self) -> Vec<PromptRun> {
-        let mut runs: Vec<PromptRun> = Vec::new();
-        for (row, &prompt) in self.prompt_of_row.iter().enumerate() {
-            match runs.last_mut() {
-                Some(run) if run.prompt == prompt => run.rows += 1,
-                _ => runs.push(PromptRun {
-                    prompt,
-                    first_row: row,
-                    rows: 1,
-                }),
-            }
-        }
-        runs
+        runs_of(&self.prompt_of_row)
     }
+}
+
+/// The runs of consecutive rows with the same prompt in `prompt_of_row`.
+fn runs_of(prompt_of_row: &[usize]) -> Vec<PromptRun> {
+    let mut runs: Vec<PromptRun> = Vec::new();
+    for (row, &prompt) in prompt_of_row.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if run.prompt == prompt => run.rows += 1,
+            _ => runs.push(PromptRun {
+                prompt,
+                first_row: row,
+                rows: 1,
+            }),
+        }
+    }
+    runs
 }
 
 /// Consecutive rows of a batch that continue one shared prompt.
@@ -418,6 +423,31 @@ fn attention(
             prompt_of_row: rows,
         });
     Ok(crate::decode_attention::attend(q, k, v, bias, shared)?)
+}
+
+/// One layer's attention of a decoding step as tensor operations, on
+/// [`crate::decode_attention::attend`]'s arguments: what sampling ran before the fused
+/// kernel, the baseline the criterion bench `decode_attention` measures it against (also
+/// [`crate::bench::composed_decode_attention`]).
+pub fn composed_decode_attention(
+    q: &Tensor,
+    k: &Tensor,
+    v: &Tensor,
+    bias: &Tensor,
+    shared: Option<crate::decode_attention::SharedKeys<'_>>,
+) -> Result<Tensor> {
+    let rep = q.dim(1)? / k.dim(1)?.max(1);
+    let runs = shared
+        .as_ref()
+        .map(|s| runs_of(s.prompt_of_row))
+        .unwrap_or_default();
+    let prefix = shared.map(|s| PrefixLayer {
+        runs: &runs,
+        keys: s.keys,
+        values: s.values,
+        bias: s.bias,
+    });
+    composed_attention(q, k, v, bias, prefix, rep)
 }
 
 /// Causal self-attention of `q` (`[b, heads, t, hd]`, scaled) over `k`, `v`
