@@ -63,9 +63,9 @@ fn token_batch(b: usize, t: usize, vocab: usize, salt: usize, dev: &Device) -> R
     Ok(Tensor::from_vec(ids, (b, t), dev)?)
 }
 
-/// One next-token cross-entropy loss on `(b, t)` ids.
 pub use crate::model::composed_decode_attention;
 
+/// One next-token cross-entropy loss on `(b, t)` ids.
 pub fn lm_loss(model: &CausalLm, ids: &Tensor) -> Result<Tensor> {
     let t = ids.dim(1)?;
     // Project only the positions that predict something.
