@@ -123,6 +123,8 @@ struct PromptRun {
 /// One layer's view of a shared prefix, for [`attention`].
 struct PrefixLayer<'a> {
     runs: &'a [PromptRun],
+    /// The prompt of each row (what `runs` groups).
+    prompt_of_row: &'a [usize],
     keys: &'a Tensor,
     values: &'a Tensor,
     /// `[prompts, 1, 1, len]`, see [`SharedPrefix::bias`].
@@ -407,21 +409,12 @@ fn attention(
     if !crate::decode_attention::applies(q, k, v) {
         return composed_attention(q, k, v, bias, shared, rep);
     }
-    let prompt_of_row: Option<Vec<usize>> = shared.as_ref().map(|p| {
-        p.runs
-            .iter()
-            .flat_map(|r| std::iter::repeat_n(r.prompt, r.rows))
-            .collect()
+    let shared = shared.map(|p| crate::decode_attention::SharedKeys {
+        keys: p.keys,
+        values: p.values,
+        bias: p.bias,
+        prompt_of_row: p.prompt_of_row,
     });
-    let shared = shared
-        .as_ref()
-        .zip(prompt_of_row.as_deref())
-        .map(|(p, rows)| crate::decode_attention::SharedKeys {
-            keys: p.keys,
-            values: p.values,
-            bias: p.bias,
-            prompt_of_row: rows,
-        });
     Ok(crate::decode_attention::attend(q, k, v, bias, shared)?)
 }
 
@@ -443,6 +436,7 @@ pub fn composed_decode_attention(
         .unwrap_or_default();
     let prefix = shared.map(|s| PrefixLayer {
         runs: &runs,
+        prompt_of_row: s.prompt_of_row,
         keys: s.keys,
         values: s.values,
         bias: s.bias,
@@ -478,6 +472,7 @@ fn composed_attention(
         keys: pk,
         values: pv,
         bias: pbias,
+        ..
     }) = shared
     else {
         let att = ops::softmax_last_dim(&own)?;
@@ -1208,6 +1203,7 @@ impl CausalLm {
             let shared = match (&prefix_runs, cache.as_deref()) {
                 (Some(runs), Some(c)) => c.prefix.as_ref().map(|p| PrefixLayer {
                     runs,
+                    prompt_of_row: &p.prompt_of_row,
                     keys: &p.layers[li].0,
                     values: &p.layers[li].1,
                     bias: &p.bias,

@@ -157,12 +157,26 @@ fn one_token_steps_on_a_sampling_cache_match_each_rows_full_sequence() {
         .map(|r| (0..4).map(|j| 40 + 3 * r + j).collect())
         .collect();
     let len = prompts[0].len();
-    let padded = |p: &[u32]| -> (Vec<u32>, Vec<u32>) {
-        let pad = len - p.len();
-        let ids = std::iter::repeat_n(0, pad)
-            .chain(p.iter().copied())
-            .collect();
-        (ids, (0..len).map(|j| u32::from(j >= pad)).collect())
+    // The prompts `which`, left-padded to one length, prefilled (masked) into a fresh
+    // sampling cache; returns it with each prompt's 0/1 mask.
+    let prefill = |which: &[usize]| -> (stepcoder_model::KvCache, Vec<Vec<u32>>) {
+        let (mut ids, mut masks) = (Vec::new(), Vec::new());
+        for &p in which {
+            let pad = len - prompts[p].len();
+            ids.extend(std::iter::repeat_n(0, pad).chain(prompts[p].iter().copied()));
+            masks.push((0..len).map(|j| u32::from(j >= pad)).collect::<Vec<u32>>());
+        }
+        let flat: Vec<u32> = masks.iter().flatten().copied().collect();
+        let n = which.len();
+        let mut cache = model.new_cache();
+        model
+            .forward(
+                &Tensor::from_vec(ids, (n, len), &dev).unwrap(),
+                Some(&Tensor::from_vec(flat, (n, len), &dev).unwrap()),
+                Some(&mut cache),
+            )
+            .unwrap();
+        (cache, masks)
     };
     // Row r's logits predicting after each of its own tokens, from one full forward.
     let alone: Vec<Tensor> = (0..5)
@@ -188,21 +202,7 @@ fn one_token_steps_on_a_sampling_cache_match_each_rows_full_sequence() {
         }
     };
     // Shared prefix: each prompt once, then the rows' own tokens one at a time.
-    let (mut ids, mut masks) = (Vec::new(), Vec::new());
-    for p in &prompts {
-        let (i, m) = padded(p);
-        ids.extend(i);
-        masks.push(m);
-    }
-    let flat: Vec<u32> = masks.iter().flatten().copied().collect();
-    let mut cache = model.new_cache();
-    model
-        .forward(
-            &Tensor::from_vec(ids, (2, len), &dev).unwrap(),
-            Some(&Tensor::from_vec(flat, (2, len), &dev).unwrap()),
-            Some(&mut cache),
-        )
-        .unwrap();
+    let (mut cache, masks) = prefill(&[0, 1]);
     cache
         .share_prefix(prompt_of_row.to_vec(), Some(&masks))
         .unwrap();
@@ -221,21 +221,7 @@ fn one_token_steps_on_a_sampling_cache_match_each_rows_full_sequence() {
         check(&rows, j, &logits, "shared prefix");
     }
     // Per row: each row its own left-padded prompt, masked, the mask growing by one a step.
-    let (mut ids, mut mask) = (Vec::new(), Vec::new());
-    for &p in &prompt_of_row {
-        let (i, m) = padded(&prompts[p]);
-        ids.extend(i);
-        mask.push(m);
-    }
-    let flat: Vec<u32> = mask.iter().flatten().copied().collect();
-    let mut cache = model.new_cache();
-    model
-        .forward(
-            &Tensor::from_vec(ids, (5, len), &dev).unwrap(),
-            Some(&Tensor::from_vec(flat, (5, len), &dev).unwrap()),
-            Some(&mut cache),
-        )
-        .unwrap();
+    let (mut cache, mut mask) = prefill(&prompt_of_row);
     let rows: Vec<usize> = (0..5).collect();
     for j in 0..4 {
         for m in mask.iter_mut() {
