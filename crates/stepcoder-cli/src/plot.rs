@@ -134,6 +134,8 @@ pub fn plot_metrics(
                 MAGENTA,
                 pts(&frac(|m| m.outcomes.compile_error)),
             ),
+            // Counted among the outcomes above too (an empty program is a wrong answer).
+            ("wrote no code", BLACK, pts(&frac(|m| m.no_code))),
         ],
     )?;
     let max_stage = metrics

@@ -22,12 +22,14 @@
 //! assert_eq!(StepCoderReward::default().reward(&report), -0.3);
 //! ```
 
+mod code;
 mod error;
 mod exec;
 mod problem;
 pub mod prompt;
 mod traits;
 
+pub use code::has_code;
 pub use error::{CoreError, RecordError};
 pub use exec::{ExecReport, Outcome, OutcomeClass, TestReport};
 pub use problem::{Difficulty, Problem, ProblemKind, Scope, TestCase};

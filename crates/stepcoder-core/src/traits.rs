@@ -24,11 +24,25 @@ pub trait Executor: Send + Sync {
 /// Turns an execution report into a scalar reward.
 pub trait RewardFn: Send + Sync {
     fn reward(&self, report: &ExecReport) -> f32;
+
+    /// The reward of a rollout in which the policy wrote no code ([`crate::has_code`] is
+    /// false for its part of the program): it never attempted the task, whatever its
+    /// program (nothing, or the curriculum prefix alone) ran to. The default scores it by
+    /// its report like any other rollout.
+    fn no_code_reward(&self, report: &ExecReport) -> f32 {
+        self.reward(report)
+    }
 }
 
 /// The reward levels of StepCoder (paper Eq. 3, the same as CodeRL and PPOCoder):
 /// +1 all tests pass, -0.3 a wrong answer, -0.6 a runtime error (exception, timeout,
 /// memory or output limit), -1 a compile error. No partial credit.
+///
+/// The paper does not say how a rollout that writes no code is scored; run as a program, an
+/// empty one is a wrong answer (it prints nothing), which ranks "write nothing" above every
+/// attempt that fails to compile or raises, and a policy can settle there (the toy RL task
+/// did). Here it gets `no_code`, by default the lowest level, the compile error's: writing
+/// nothing is as far from a solution as code that does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StepCoderReward {
@@ -36,6 +50,8 @@ pub struct StepCoderReward {
     pub wrong_answer: f32,
     pub runtime_error: f32,
     pub compile_error: f32,
+    /// A rollout whose own code is empty, whitespace or comments ([`RewardFn::no_code_reward`]).
+    pub no_code: f32,
 }
 
 impl Default for StepCoderReward {
@@ -45,6 +61,7 @@ impl Default for StepCoderReward {
             wrong_answer: -0.3,
             runtime_error: -0.6,
             compile_error: -1.0,
+            no_code: -1.0,
         }
     }
 }
@@ -65,6 +82,10 @@ impl RewardFn for StepCoderReward {
     /// The worst outcome over all tests decides (a single failing test fails the program).
     fn reward(&self, report: &ExecReport) -> f32 {
         self.class_reward(report.class())
+    }
+
+    fn no_code_reward(&self, _report: &ExecReport) -> f32 {
+        self.no_code
     }
 }
 

@@ -76,6 +76,11 @@ pub struct EvalReport {
     pub by_difficulty: BTreeMap<String, DifficultyReport>,
     /// Outcome counts over all samples: passed, wrong_answer, runtime_error, compile_error.
     pub outcomes: BTreeMap<String, usize>,
+    /// Samples whose program holds no code ([`stepcoder_core::has_code`]): the model stopped at
+    /// once, closed the fence, or wrote only blank lines and comments. Counted among
+    /// `outcomes` as what they ran to (a wrong answer); 0 when samples were not kept.
+    #[serde(default)]
+    pub no_code: usize,
     /// pass@1 with its 95% bootstrap interval over problems ([`EvalReport::pass1_interval`]),
     /// stored so a saved report carries its uncertainty; absent in reports written before it
     /// existed (they still load, and `pass1_interval()` recomputes it).
@@ -137,12 +142,18 @@ impl EvalReport {
         for o in per_problem.iter().flat_map(|r| &r.outcomes) {
             *outcomes.entry(o.as_str().to_string()).or_default() += 1;
         }
+        let no_code = per_problem
+            .iter()
+            .flat_map(|r| &r.samples)
+            .filter(|s| !stepcoder_core::has_code(&s.program))
+            .count();
         let mut report = EvalReport {
             problems: per_problem.len(),
             samples_per_problem: samples,
             pass_at_k: pass,
             by_difficulty,
             outcomes,
+            no_code,
             pass1_ci: None,
             per_problem,
         };
@@ -245,6 +256,9 @@ impl EvalReport {
                 100.0 * n as f64 / total as f64
             };
             let _ = writeln!(s, "  {:<14}{n:>7}  ({pct:.1}%)", class.as_str());
+        }
+        if self.no_code > 0 {
+            let _ = writeln!(s, "  {} of them wrote no code", self.no_code);
         }
         s
     }

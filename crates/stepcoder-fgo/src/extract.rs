@@ -198,6 +198,18 @@ impl Program {
         self.prefix_len
     }
 
+    /// The part of the program the policy wrote: the code taken from the completion.
+    pub fn written(&self) -> &str {
+        &self.text[self.prefix_len..]
+    }
+
+    /// Whether the policy wrote any code ([`stepcoder_core::has_code`] of
+    /// [`Program::written`]): a completion that stopped at once, closed the fence or wrote
+    /// only blank lines and comments did not.
+    pub fn wrote_code(&self) -> bool {
+        stepcoder_core::has_code(self.written())
+    }
+
     /// Byte range of the completion that became code.
     pub fn code_range(&self) -> Range<usize> {
         self.code.clone()

@@ -11,6 +11,9 @@ use crate::{PpoError, Result};
 pub struct AdvantageInput<'a> {
     /// Per-token rewards: the KL penalty on every token plus the outcome reward on the last.
     pub token_rewards: &'a Tensor,
+    /// Each row's outcome reward (the part of `token_rewards` that sits on its last token
+    /// besides the KL penalty), so that an estimator can treat the two apart.
+    pub outcome_rewards: &'a [f32],
     /// The critic's values at sampling time (`None` for critic-free estimators).
     pub values: Option<&'a Tensor>,
     /// 1 on response tokens, 0 on padding.
@@ -101,9 +104,16 @@ impl AdvantageEstimator for Gae {
     }
 }
 
-/// Critic-free baseline: a row's return is the sum of its token rewards; its advantage is
-/// that return minus the mean over its group (the n samples of its problem), optionally
-/// divided by the group's standard deviation (GRPO), on every response token of the row.
+/// Critic-free baseline over each group (the n samples of one problem), on every response
+/// token of a row: its outcome reward against the group's mean outcome, divided by the
+/// group's outcome standard deviation when `scale_by_std` (GRPO), plus its KL return (the sum
+/// of its KL penalties) against the group's mean KL return, unscaled.
+///
+/// The KL part stays in the reward's own units. Scaled with the outcomes it would be divided
+/// by the outcome spread, and in a group whose outcomes all agree (every sample failed the
+/// same way) the tiny KL differences would become advantages of full size, with the
+/// shortest completions (the least summed KL) reinforced most: a push towards writing
+/// nothing that the toy RL task fell into.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GroupBaseline {
@@ -134,9 +144,26 @@ impl AdvantageEstimator for GroupBaseline {
                 input.groups.len()
             )));
         }
+        if input.outcome_rewards.len() != rows {
+            return Err(PpoError::Config(format!(
+                "{} outcome rewards for {rows} rows",
+                input.outcome_rewards.len()
+            )));
+        }
         let returns: Vec<f32> = (input.token_rewards.to_dtype(DType::F32)? * &mask)?
             .sum(1)?
             .to_vec1()?;
+        let tokens: Vec<f32> = mask.sum(1)?.to_vec1()?;
+        let outcome = |i: usize| input.outcome_rewards[i] as f64;
+        // The KL return: the row's return less its outcome reward (which a row without
+        // tokens could not carry).
+        let kl = |i: usize| {
+            if tokens[i] > 0.0 {
+                returns[i] as f64 - outcome(i)
+            } else {
+                0.0
+            }
+        };
         let mut per_row = vec![0f32; rows];
         let mut ids: Vec<usize> = input.groups.to_vec();
         ids.sort_unstable();
@@ -144,23 +171,21 @@ impl AdvantageEstimator for GroupBaseline {
         for g in ids {
             let members: Vec<usize> = (0..rows).filter(|&i| input.groups[i] == g).collect();
             let n = members.len() as f64;
-            let mean = members.iter().map(|&i| returns[i] as f64).sum::<f64>() / n;
-            let var = members
-                .iter()
-                .map(|&i| (returns[i] as f64 - mean).powi(2))
-                .sum::<f64>()
-                / n;
+            let mean = |f: &dyn Fn(usize) -> f64| members.iter().map(|&i| f(i)).sum::<f64>() / n;
+            let (mean_outcome, mean_kl) = (mean(&outcome), mean(&kl));
+            let std = mean(&|i| (outcome(i) - mean_outcome).powi(2)).sqrt();
             for &i in &members {
-                let a = returns[i] as f64 - mean;
-                // All-equal groups (every sample passed, or every one failed) give no signal:
-                // 0, not 0/0.
-                per_row[i] = if a == 0.0 {
+                let a = outcome(i) - mean_outcome;
+                // All-equal outcomes (every sample passed, or every one failed the same way)
+                // give no outcome signal: 0, not 0/0.
+                let a = if a == 0.0 {
                     0.0
                 } else if self.scale_by_std {
-                    (a / (var.sqrt() + self.eps as f64)) as f32
+                    a / (std + self.eps as f64)
                 } else {
-                    a as f32
+                    a
                 };
+                per_row[i] = (a + kl(i) - mean_kl) as f32;
             }
         }
         let col = Tensor::from_vec(per_row, (rows, 1), mask.device())?;

@@ -74,7 +74,12 @@ pub struct StepMetrics {
     pub step: u64,
     pub reward_mean: f64,
     pub pass_rate: f64,
+    /// Outcomes of the rollouts' programs as they ran (an empty program is a wrong answer).
     pub outcomes: OutcomeCounts,
+    /// Rollouts in which the policy wrote no code (nothing, whitespace or comments after the
+    /// curriculum prefix), rewarded by `RewardFn::no_code_reward` whatever their outcome.
+    #[serde(default)]
+    pub no_code: usize,
     /// Mean per-token KL(policy || reference) of the sampled tokens at rollout time.
     pub kl: f64,
     pub kl_beta: f64,
@@ -113,6 +118,9 @@ pub struct RolloutSample {
     pub prefix: String,
     /// The text the policy generated.
     pub completion: String,
+    /// True when the completion holds no code (see `StepMetrics::no_code`).
+    #[serde(default)]
+    pub no_code: bool,
     pub outcome: OutcomeClass,
     /// The compile error or the first failing test, as a person reads it; `None` when passed.
     pub failure: Option<String>,

@@ -28,7 +28,8 @@ use crate::{
     clip_grad_norm, masked_mean, policy_loss, policy_stats, token_entropy, value_loss, AdamW,
     AdamWConfig, AdvantageEstimator, AdvantageInput, Advantages, Gae, GradAccumulator, Gradients,
     GroupBaseline, KlController, LossConfig, LrSchedule, MetricsLog, OutcomeCounts, ParamGroup,
-    PpoError, Result, RewardNormalizer, RolloutSample, SampleLog, StepMetrics, TimeSplit,
+    PolicyStats, PpoError, Result, RewardNormalizer, RolloutSample, SampleLog, StepMetrics,
+    TimeSplit,
 };
 
 /// Which advantage estimator to use.
@@ -588,6 +589,8 @@ impl Rollout {
 /// Sampled completions and their programs' reports, in row order, with the phase times.
 struct Rollouts {
     completions: Vec<Completion>,
+    /// Whether each row's completion holds any code ([`Program::wrote_code`]).
+    wrote_code: Vec<bool>,
     /// Each row's hidden states from sampling (with [`PpoConfig::score_from_sampling`]).
     sampled_states: Option<Vec<Tensor>>,
     reports: Vec<ExecReport>,
@@ -616,6 +619,8 @@ impl Batch {
 /// Phase 3's output.
 struct Judged {
     outcomes: OutcomeCounts,
+    /// Rows whose completion wrote no code (scored by [`RewardFn::no_code_reward`]).
+    no_code: usize,
     raw_rewards: Vec<f32>,
     stage_histogram: std::collections::BTreeMap<usize, usize>,
     token_masks: Vec<Vec<f32>>,
@@ -644,6 +649,91 @@ struct UpdateStats {
     forward_s: f64,
     backward_s: f64,
     optimizer_s: f64,
+}
+
+/// The PPO objective over one rollout batch: what the epochs hold fixed (the scores at
+/// sampling time, the advantages, the masks), and the loss of any minibatch of its rows.
+struct Objective<'a> {
+    roll: &'a Rollout,
+    scores: &'a Scores,
+    adv: &'a Advantages,
+    /// The response mask times the FGO mask: the tokens in the policy loss.
+    policy_mask: Tensor,
+    layout: WindowLayout,
+    loss: LossConfig,
+    use_critic: bool,
+}
+
+/// One minibatch's loss (differentiable) and what is logged of it.
+struct MinibatchLoss {
+    /// Policy loss, plus the weighted value loss, minus the weighted entropy bonus.
+    total: Tensor,
+    policy: Tensor,
+    value: f64,
+    entropy: f64,
+    stats: PolicyStats,
+}
+
+impl Objective<'_> {
+    /// The loss of `rows` under the current `policy` (and value head): the masked clipped
+    /// policy loss over the policy mask, the clipped value loss over the response tokens with
+    /// a critic, and the entropy bonus when its coefficient is not 0.
+    fn minibatch_loss(
+        &self,
+        policy: &CausalLm,
+        value_head: &ValueHead,
+        rows: &[usize],
+    ) -> Result<MinibatchLoss> {
+        let roll = self.roll;
+        let ix = Tensor::from_vec(
+            rows.iter().map(|&i| i as u32).collect::<Vec<_>>(),
+            rows.len(),
+            roll.targets.device(),
+        )?;
+        let pick = |t: &Tensor| t.index_select(&ix, 0);
+        let win = roll.windows(policy, rows, self.layout, true)?;
+        let logits = policy.logits(&win.hidden)?;
+        let logp = win.to_rows(&stepcoder_kernels::token_log_probs(&logits, &win.targets)?)?;
+        let pm = pick(&self.policy_mask)?;
+        let rm = pick(&roll.resp_mask)?;
+        let old = pick(&self.scores.old_logp)?;
+        let a = pick(&self.adv.advantages)?;
+        let pl = policy_loss(&logp, &old, &a, &pm, self.loss.clip_eps)?;
+        let mut total = pl.clone();
+        let mut value = 0f64;
+        if self.use_critic {
+            let values = win.to_rows(&value_head.forward(&win.hidden.to_dtype(DType::F32)?)?)?;
+            let ret = self
+                .adv
+                .returns
+                .as_ref()
+                .ok_or_else(|| PpoError::Config("critic without returns".into()))?;
+            let vl = value_loss(
+                &values,
+                &pick(&self.scores.old_values)?,
+                &pick(ret)?,
+                &rm,
+                self.loss.value_clip,
+            )?;
+            value = vl.to_scalar::<f32>()? as f64;
+            total = (total + (vl * self.loss.value_coef)?)?;
+        }
+        let entropy = |logits: &Tensor| masked_mean(&win.to_rows(&token_entropy(logits)?)?, &rm);
+        let entropy = if self.loss.entropy_coef != 0.0 {
+            let e = entropy(&logits)?;
+            total = (total - (&e * self.loss.entropy_coef)?)?;
+            e.to_scalar::<f32>()? as f64
+        } else {
+            entropy(&logits.detach())?.to_scalar::<f32>()? as f64
+        };
+        Ok(MinibatchLoss {
+            total,
+            stats: policy_stats(&logp, &old, &pm, self.loss.clip_eps)?,
+            policy: pl,
+            value,
+            entropy,
+        })
+    }
 }
 
 /// The PPO trainer.
@@ -836,6 +926,7 @@ impl Trainer {
                 / raw_rewards.len().max(1) as f64,
             pass_rate: judged.outcomes.passed as f64 / judged.outcomes.total().max(1) as f64,
             outcomes: judged.outcomes,
+            no_code: judged.no_code,
             kl: kl_mean,
             kl_beta: self.cfg.kl.beta(),
             entropy: update.entropy / nmb,
@@ -877,6 +968,7 @@ impl Trainer {
                         stage: plan.stage,
                         prefix: plan.prefix.clone(),
                         completion: completions[r].text.clone(),
+                        no_code: !rollouts.wrote_code[r],
                         outcome: report.class(),
                         failure: report.first_failure().map(|o| o.to_string()),
                         tests_passed: report
@@ -938,6 +1030,7 @@ impl Trainer {
     fn judge(&mut self, batch: &Batch, rollouts: &Rollouts) -> Result<Judged> {
         let mut judged = Judged {
             outcomes: OutcomeCounts::default(),
+            no_code: 0,
             raw_rewards: Vec::with_capacity(rollouts.reports.len()),
             stage_histogram: Default::default(),
             token_masks: Vec::with_capacity(rollouts.reports.len()),
@@ -946,7 +1039,13 @@ impl Trainer {
             let problem = &self.problems[batch.groups[r]];
             let plan = batch.plan_of(r);
             judged.outcomes.add(report.class());
-            judged.raw_rewards.push(self.parts.reward.reward(report));
+            let reward = if rollouts.wrote_code[r] {
+                self.parts.reward.reward(report)
+            } else {
+                judged.no_code += 1;
+                self.parts.reward.no_code_reward(report)
+            };
+            judged.raw_rewards.push(reward);
             self.parts.curriculum.record(problem, report.passed());
             *judged.stage_histogram.entry(plan.stage).or_insert(0) += 1;
             let c = &rollouts.completions[r];
@@ -978,20 +1077,13 @@ impl Trainer {
         scores: &Scores,
         rewards: Vec<f32>,
     ) -> Result<(Advantages, f64)> {
-        let kl_tok = ((&scores.old_logp - &scores.ref_logp)? * &roll.resp_mask)?;
-        let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
-        let kl_mean = kl_tok.sum_all()?.to_scalar::<f32>()? as f64 / resp_tokens.max(1.0);
-        let last = last_position_onehot(&roll.resp_mask)?;
-        let reward_col = Tensor::from_vec(rewards, (roll.rows, 1), roll.targets.device())?;
-        let token_rewards =
-            ((kl_tok * (-self.cfg.kl.beta()))? + last.broadcast_mul(&reward_col)?)?;
-        let adv = self.advantage.estimate(&AdvantageInput {
-            token_rewards: &token_rewards,
-            values: Some(&scores.old_values),
-            mask: &roll.resp_mask,
-            groups: &roll.groups,
-        })?;
-        Ok((adv, kl_mean))
+        token_advantages(
+            roll,
+            scores,
+            rewards,
+            self.cfg.kl.beta(),
+            self.advantage.as_ref(),
+        )
     }
 
     /// The rows in the order the PPO epoch `epoch` visits them: problems shuffled, each
@@ -1020,60 +1112,28 @@ impl Trainer {
     /// value loss, entropy bonus, accumulated gradients, clipping, AdamW.
     fn update(&mut self, roll: &Rollout, scores: &Scores, adv: &Advantages) -> Result<UpdateStats> {
         let cfg = self.cfg.clone();
-        let dev = roll.targets.device().clone();
-        let use_critic = self.advantage.needs_critic();
-        let layout = WindowLayout::of(&cfg);
-        let policy_mask = (&roll.resp_mask * &roll.fgo_mask)?;
+        let objective = Objective {
+            roll,
+            scores,
+            adv,
+            policy_mask: (&roll.resp_mask * &roll.fgo_mask)?,
+            layout: WindowLayout::of(&cfg),
+            loss: cfg.loss,
+            use_critic: self.advantage.needs_critic(),
+        };
         let mut acc = GradAccumulator::new();
         let mut st = UpdateStats::default();
         for epoch in 0..cfg.ppo_epochs {
             let chunks = self.minibatches(roll, epoch);
             for (ci, chunk) in chunks.iter().enumerate() {
-                let ix = Tensor::from_vec(
-                    chunk.iter().map(|&i| i as u32).collect::<Vec<_>>(),
-                    chunk.len(),
-                    &dev,
-                )?;
-                let pick = |t: &Tensor| t.index_select(&ix, 0);
                 let t0 = Instant::now();
-                let win = roll.windows(&self.policy, chunk, layout, true)?;
-                let logits = self.policy.logits(&win.hidden)?;
-                let logp =
-                    win.to_rows(&stepcoder_kernels::token_log_probs(&logits, &win.targets)?)?;
-                let pm = pick(&policy_mask)?;
-                let rm = pick(&roll.resp_mask)?;
-                let old = pick(&scores.old_logp)?;
-                let a = pick(&adv.advantages)?;
-                let pl = policy_loss(&logp, &old, &a, &pm, cfg.loss.clip_eps)?;
-                let mut total = pl.clone();
-                let mut vl_val = 0f64;
-                if use_critic {
-                    let values =
-                        win.to_rows(&self.value_head.forward(&win.hidden.to_dtype(DType::F32)?)?)?;
-                    let ret = adv
-                        .returns
-                        .as_ref()
-                        .ok_or_else(|| PpoError::Config("critic without returns".into()))?;
-                    let vl = value_loss(
-                        &values,
-                        &pick(&scores.old_values)?,
-                        &pick(ret)?,
-                        &rm,
-                        cfg.loss.value_clip,
-                    )?;
-                    vl_val = vl.to_scalar::<f32>()? as f64;
-                    total = (total + (vl * cfg.loss.value_coef)?)?;
-                }
-                let entropy =
-                    |logits: &Tensor| masked_mean(&win.to_rows(&token_entropy(logits)?)?, &rm);
-                let ent = if cfg.loss.entropy_coef != 0.0 {
-                    let e = entropy(&logits)?;
-                    total = (total - (&e * cfg.loss.entropy_coef)?)?;
-                    e.to_scalar::<f32>()? as f64
-                } else {
-                    entropy(&logits.detach())?.to_scalar::<f32>()? as f64
-                };
-                let stats = policy_stats(&logp, &old, &pm, cfg.loss.clip_eps)?;
+                let MinibatchLoss {
+                    total,
+                    policy: pl,
+                    value: vl_val,
+                    entropy: ent,
+                    stats,
+                } = objective.minibatch_loss(&self.policy, &self.value_head, chunk)?;
                 let total_v = total.to_scalar::<f32>()?;
                 if !total_v.is_finite() {
                     tracing::error!(step = self.step, epoch, minibatch = ci, loss = %total_v, "non-finite loss: skipping this minibatch's update");
@@ -1139,7 +1199,7 @@ impl Trainer {
             share_prefill: cfg.share_prompt,
         };
         let program_of = |r: usize, c: &Completion| {
-            rollout_program(
+            extract_program(
                 &self.problems[groups[r]],
                 &batch.plan_of(r).prefix,
                 &c.text,
@@ -1184,15 +1244,21 @@ impl Trainer {
             let (completions, sampled_states) = sample(&mut |_, _| {})?;
             let generation_s = t_gen.elapsed().as_secs_f64();
             let t_exec = Instant::now();
-            let batch: Vec<(usize, String)> = completions
+            let programs: Vec<Program> = completions
                 .iter()
                 .enumerate()
-                .map(|(r, c)| (r, program_of(r, c)))
+                .map(|(r, c)| program_of(r, c))
+                .collect();
+            let batch: Vec<(usize, String)> = programs
+                .iter()
+                .enumerate()
+                .map(|(r, p)| (r, p.text().to_string()))
                 .collect();
             let reports = run(&batch)?;
             let execution_s = t_exec.elapsed().as_secs_f64();
             return Ok(Rollouts {
                 completions,
+                wrote_code: programs.iter().map(Program::wrote_code).collect(),
                 sampled_states,
                 reports,
                 generation_s,
@@ -1201,6 +1267,7 @@ impl Trainer {
             });
         }
         let rows = prompts.len();
+        let mut wrote_code = vec![false; rows];
         let (tx, rx) = mpsc::channel::<(usize, String)>();
         std::thread::scope(|scope| {
             let worker = scope.spawn(move || -> Result<(Vec<Option<ExecReport>>, f64)> {
@@ -1218,8 +1285,10 @@ impl Trainer {
                 Ok((reports, busy))
             });
             let sampled = sample(&mut |r, c| {
+                let program = program_of(r, c);
+                wrote_code[r] = program.wrote_code();
                 // A closed channel means the worker stopped on an error, reported below.
-                let _ = tx.send((r, program_of(r, c)));
+                let _ = tx.send((r, program.text().to_string()));
             });
             drop(tx);
             let generation_s = t_gen.elapsed().as_secs_f64();
@@ -1245,6 +1314,7 @@ impl Trainer {
                 .collect::<Result<Vec<_>>>()?;
             Ok(Rollouts {
                 completions,
+                wrote_code,
                 sampled_states,
                 reports,
                 generation_s,
@@ -1501,9 +1571,14 @@ pub fn rollout_program(
     completion: &str,
     fence: FenceMode,
 ) -> String {
-    Program::extract_until(prefix, completion, fence, stop_sequences(&problem.kind))
+    extract_program(problem, prefix, completion, fence)
         .text()
         .to_string()
+}
+
+/// [`rollout_program`] with the code's place in the completion kept.
+fn extract_program(problem: &Problem, prefix: &str, completion: &str, fence: FenceMode) -> Program {
+    Program::extract_until(prefix, completion, fence, stop_sequences(&problem.kind))
 }
 
 /// The sampling stop strings of `problem`'s kind (the fence is in every row's list already).
@@ -1513,6 +1588,31 @@ fn row_stops(problem: &Problem) -> Vec<String> {
         .filter(|s| **s != CODE_FENCE_CLOSE)
         .map(|s| s.to_string())
         .collect()
+}
+
+/// Per-token rewards (`-beta * (old_logp - ref_logp)` on every response token, each row's
+/// outcome reward added on its last) through `estimator`; also the mean per-token KL.
+fn token_advantages(
+    roll: &Rollout,
+    scores: &Scores,
+    rewards: Vec<f32>,
+    beta: f64,
+    estimator: &dyn AdvantageEstimator,
+) -> Result<(Advantages, f64)> {
+    let kl_tok = ((&scores.old_logp - &scores.ref_logp)? * &roll.resp_mask)?;
+    let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
+    let kl_mean = kl_tok.sum_all()?.to_scalar::<f32>()? as f64 / resp_tokens.max(1.0);
+    let last = last_position_onehot(&roll.resp_mask)?;
+    let reward_col = Tensor::from_vec(rewards.clone(), (roll.rows, 1), roll.targets.device())?;
+    let token_rewards = ((kl_tok * (-beta))? + last.broadcast_mul(&reward_col)?)?;
+    let adv = estimator.estimate(&AdvantageInput {
+        token_rewards: &token_rewards,
+        outcome_rewards: &rewards,
+        values: Some(&scores.old_values),
+        mask: &roll.resp_mask,
+        groups: &roll.groups,
+    })?;
+    Ok((adv, kl_mean))
 }
 
 /// 1 at each row's last position with `mask > 0` (where the outcome reward lands).
@@ -1735,3 +1835,8 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod by_hand;
+#[cfg(test)]
+mod no_code;

@@ -333,6 +333,8 @@ pub struct TrainConfig {
     pub data: DataSection,
     pub curriculum: CurriculumSection,
     pub mask: MaskSection,
+    /// The reward of each outcome level, and of a rollout that wrote no code.
+    pub reward: stepcoder_core::StepCoderReward,
     pub sandbox: SandboxSection,
     pub executor: ExecutorSection,
     pub eval: EvalSection,
@@ -557,6 +559,7 @@ fn section_comment(section: &str) -> Option<&'static str> {
         "data" => "Training problems (\"builtin\" or a file: APPS+, APPS, HumanEval, MBPP, evalplus) and the\nheld-out evaluation problems (\"holdout\": every holdout_every-th problem, never trained on).",
         "curriculum" => "CCCS. type = \"step\" (paper Algorithm 1: alpha = moving-average weight, rho_t = advance\nthreshold), \"staged\" (global level n/2, n/4, none), or \"none\" (plain RL).",
         "mask" => "FGO. type = \"coverage\" (unexecuted code gets no policy gradient) or \"full\" (vanilla PPO).",
+        "reward" => "Reward of each outcome (paper Eq. 3: passed, wrong_answer, runtime_error, compile_error)\nand of a rollout that wrote no code (no_code: nothing, whitespace or comments; not in the paper).",
         "sandbox" => "Limits for running generated programs in the WebAssembly sandbox.",
         "executor" => "Where programs run: endpoints = [] runs them in this process; endpoints =\n[\"http://host:8080\", ...] sends them to `stepcoder serve` instances (with the [sandbox] limits).",
         "eval" => "Evaluation before/after training: pass@k at the given temperature (paper: 0.2).",

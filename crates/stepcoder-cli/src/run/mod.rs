@@ -10,7 +10,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
-use stepcoder_core::{CurriculumSchedule, Executor, Problem, StepCoderReward, TokenMasker};
+use stepcoder_core::{CurriculumSchedule, Executor, Problem, TokenMasker};
 use stepcoder_curriculum::{NoCurriculum, StagedConfig, StagedSchedule, StepConfig, StepSchedule};
 use stepcoder_eval::{evaluate, EvalReport, Interval, PairedDifference};
 use stepcoder_fgo::{CoverageMask, FullMask};
@@ -181,7 +181,7 @@ pub fn components(
     };
     Ok(Components {
         executor,
-        reward: Box::new(StepCoderReward::default()),
+        reward: Box::new(cfg.reward),
         curriculum,
         masker,
     })

@@ -18,6 +18,7 @@ fn gae_without_whitening_is_the_kernel_recurrence() {
     let out = est
         .estimate(&AdvantageInput {
             token_rewards: &r,
+            outcome_rewards: &[1.0],
             values: Some(&v),
             mask: &m,
             groups: &[0],
@@ -34,6 +35,7 @@ fn gae_without_whitening_is_the_kernel_recurrence() {
     assert!(est
         .estimate(&AdvantageInput {
             token_rewards: &r,
+            outcome_rewards: &[1.0],
             values: None,
             mask: &m,
             groups: &[0]
@@ -56,6 +58,7 @@ fn whitened_gae_has_zero_mean_unit_std_on_the_mask() {
     let out = Gae::default()
         .estimate(&AdvantageInput {
             token_rewards: &r,
+            outcome_rewards: &[0.0; 4],
             values: Some(&v),
             mask: &m,
             groups: &[0, 1, 2, 3],
@@ -92,6 +95,7 @@ fn group_baseline_normalizes_within_each_problem() {
     let out = est
         .estimate(&AdvantageInput {
             token_rewards: &r,
+            outcome_rewards: &[1.0, -1.0, -0.3, 1.0],
             values: None,
             mask: &m,
             groups: &[7, 7, 7, 9],
@@ -110,6 +114,7 @@ fn group_baseline_normalizes_within_each_problem() {
     assert!(est
         .estimate(&AdvantageInput {
             token_rewards: &r,
+            outcome_rewards: &[1.0, -1.0, -0.3, 1.0],
             values: None,
             mask: &m,
             groups: &[0]
@@ -139,6 +144,7 @@ fn whitened_gae_with_a_flat_critic_penalizes_ending_a_failed_batch() {
     let m = Tensor::ones((4, t), candle_core::DType::F32, &dev).unwrap();
     let input = AdvantageInput {
         token_rewards: &r,
+        outcome_rewards: &outcome,
         values: Some(&v),
         mask: &m,
         groups: &[0, 0, 1, 1],
@@ -169,5 +175,47 @@ fn whitened_gae_with_a_flat_critic_penalizes_ending_a_failed_batch() {
         );
         // The worse outcome of each problem is pushed down, the better one up.
         assert_eq!(row[0] > 0.0, o == -0.3, "{row:?}");
+    }
+}
+
+/// The KL penalty stays in the reward's units: in a group whose outcomes agree it moves the
+/// advantages only by the rows' KL differences, not by those differences divided by a
+/// near-zero spread; in a group whose outcomes differ, only the outcomes are scaled.
+#[test]
+fn group_baseline_scales_outcomes_but_not_the_kl_penalty() {
+    let dev = Device::Cpu;
+    // Problem 0: both wrong answers (-0.3), KL returns -0.01 and -0.03 (over two tokens).
+    // Problem 1: a pass and a compile error, KL returns -0.02 and 0.
+    let r = Tensor::new(
+        &[
+            [-0.005f32, -0.005 - 0.3],
+            [-0.01, -0.02 - 0.3],
+            [-0.01, -0.01 + 1.0],
+            [0., -1.0],
+        ],
+        &dev,
+    )
+    .unwrap();
+    let m = Tensor::ones((4, 2), candle_core::DType::F32, &dev).unwrap();
+    let out = GroupBaseline::default()
+        .estimate(&AdvantageInput {
+            token_rewards: &r,
+            outcome_rewards: &[-0.3, -0.3, 1.0, -1.0],
+            values: None,
+            mask: &m,
+            groups: &[0, 0, 1, 1],
+        })
+        .unwrap();
+    let a: Vec<Vec<f32>> = out.advantages.to_vec2().unwrap();
+    let eps = GroupBaseline::default().eps as f64;
+    let expected = [
+        0.01,
+        -0.01,
+        1.0 / (1.0 + eps) - 0.01,
+        -1.0 / (1.0 + eps) + 0.01,
+    ];
+    for (row, e) in a.iter().zip(expected) {
+        assert!((row[0] as f64 - e).abs() < 1e-5, "{a:?} vs {expected:?}");
+        assert_eq!(row[0], row[1], "one advantage per row");
     }
 }
