@@ -2,6 +2,7 @@
 
 mod advantage;
 mod fgo_gradient;
+mod learning;
 mod optim;
 mod parts;
 mod tiny;
