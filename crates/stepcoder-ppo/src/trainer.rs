@@ -1780,43 +1780,13 @@ mod tests {
         let policy = CausalLm::random(tiny_config(), DType::F32, &dev, 3).unwrap();
         let reference = CausalLm::random(tiny_config(), DType::F32, &dev, 4).unwrap();
         let head = ValueHead::new(tiny_config().hidden_size, DType::F32, &dev).unwrap();
-        let fixture = rollout(&dev);
-        let prompts: Vec<Vec<u32>> = fixture
-            .prompt_of
-            .iter()
-            .map(|&p| fixture.prompts[p].clone())
-            .collect();
-        let sampling = SamplingConfig {
-            max_new_tokens: 9,
-            seed: 5,
-            // Rows end at different steps (ids the random model samples now and then).
-            eos_ids: vec![7, 19, 33],
-            ..Default::default()
-        };
-        let (completions, states) =
-            generate_with_hidden(&policy, None, &prompts, &sampling, |_, _| {}).unwrap();
-        let lens: Vec<usize> = completions.iter().map(|c| c.token_ids.len()).collect();
-        assert!(lens.iter().any(|&n| n < 9), "some row ends early: {lens:?}");
-        let r_len = *lens.iter().max().unwrap();
-        let (mut targets, mut resp) = (vec![0u32; 5 * r_len], vec![0f32; 5 * r_len]);
-        for (r, c) in completions.iter().enumerate() {
-            for (j, &id) in c.token_ids.iter().enumerate() {
-                targets[r * r_len + j] = id;
-                resp[r * r_len + j] = 1.0;
-            }
-        }
-        let resp_mask = Tensor::from_vec(resp, (5, r_len), &dev).unwrap();
-        let mut roll = Rollout {
-            completions: completions.iter().map(|c| c.token_ids.clone()).collect(),
-            targets: Tensor::from_vec(targets, (5, r_len), &dev).unwrap(),
-            fgo_mask: resp_mask.clone(),
-            resp_mask,
-            ..fixture
-        };
+        let mut roll = fixtures::sampled_rollout(&policy, |_, _| 1.0);
+        let states = roll.sampled_states.clone();
+        let r_len = roll.targets.dims2().unwrap().1;
         for layout in [WindowLayout::PerRow, SHARED[0], SHARED[1]] {
             roll.sampled_states = None;
             let again = roll.score(&policy, &reference, &head, 2, layout).unwrap();
-            roll.sampled_states = Some(states.clone());
+            roll.sampled_states = states.clone();
             let kept = roll.score(&policy, &reference, &head, 2, layout).unwrap();
             for (name, a, b, tol) in [
                 ("old_logp", &kept.old_logp, &again.old_logp, 1e-4),
@@ -1838,5 +1808,7 @@ mod tests {
 
 #[cfg(test)]
 mod by_hand;
+#[cfg(test)]
+mod fixtures;
 #[cfg(test)]
 mod no_code;

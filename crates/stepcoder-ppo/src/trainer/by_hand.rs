@@ -1,53 +1,9 @@
 //! PPO written out by hand, on a constructed batch, against what the trainer computes in
 //! each way it can lay out and score a batch.
 
+use super::fixtures::sampled_rollout;
 use super::*;
 use stepcoder_model::testing::tiny_config;
-
-/// Two prompts (three and two rows), completions sampled from the policy with ids that
-/// end rows early, so rows differ in length; the sampling states kept.
-fn sampled_rollout(policy: &CausalLm) -> Rollout {
-    let dev = policy.device();
-    let prompts = [vec![5u32, 9, 14, 3, 7, 22], vec![8, 2, 31]];
-    let prompt_of = vec![0, 0, 0, 1, 1];
-    let rows: Vec<Vec<u32>> = prompt_of.iter().map(|&p| prompts[p].clone()).collect();
-    let sampling = SamplingConfig {
-        max_new_tokens: 9,
-        seed: 5,
-        eos_ids: vec![7, 19, 33],
-        ..Default::default()
-    };
-    let (completions, states) =
-        generate_with_hidden(policy, None, &rows, &sampling, |_, _| {}).unwrap();
-    let completions: Vec<Vec<u32>> = completions.into_iter().map(|c| c.token_ids).collect();
-    let r_len = completions.iter().map(Vec::len).max().unwrap();
-    let (mut targets, mut resp, mut fgo) = (
-        vec![0u32; 5 * r_len],
-        vec![0f32; 5 * r_len],
-        vec![0f32; 5 * r_len],
-    );
-    for (r, c) in completions.iter().enumerate() {
-        for (j, &id) in c.iter().enumerate() {
-            targets[r * r_len + j] = id;
-            resp[r * r_len + j] = 1.0;
-            // FGO: a few tokens of every row out of the policy loss.
-            fgo[r * r_len + j] = if (r + j) % 3 == 1 { 0.0 } else { 1.0 };
-        }
-    }
-    let t = |v: Vec<f32>| Tensor::from_vec(v, (5, r_len), dev).unwrap();
-    Rollout {
-        prompt_of,
-        prompts: prompts.to_vec(),
-        completions,
-        pad: 0,
-        targets: Tensor::from_vec(targets, (5, r_len), dev).unwrap(),
-        resp_mask: t(resp),
-        fgo_mask: t(fgo),
-        rows: 5,
-        groups: vec![0, 0, 0, 1, 1],
-        sampled_states: Some(states),
-    }
-}
 
 /// `log p(token)` of each row's completion tokens under `model`, each row run alone on
 /// its whole sequence (prompt, then completion) and the log-softmax taken in f64.
@@ -101,13 +57,10 @@ fn the_trainer_computes_ppo_as_written_out_by_hand() {
         .unwrap();
     let reference = CausalLm::random(tiny_config(), DType::F32, &dev, 4).unwrap();
     let head = ValueHead::new(tiny_config().hidden_size, DType::F32, &dev).unwrap();
-    let mut roll = sampled_rollout(&policy);
+    // FGO: a few tokens of every row out of the policy loss.
+    let mut roll = sampled_rollout(&policy, |r, j| if (r + j) % 3 == 1 { 0.0 } else { 1.0 });
     let states = roll.sampled_states.take();
     let lens: Vec<usize> = roll.completions.iter().map(Vec::len).collect();
-    assert!(
-        lens.iter().any(|&n| n < 9),
-        "rows differ in length: {lens:?}"
-    );
     let (rows, r_len) = roll.targets.dims2().unwrap();
     let all: Vec<usize> = (0..rows).collect();
     let fgo = rows_of(&roll.fgo_mask);
