@@ -18,7 +18,7 @@ got="$("$venv/bin/componentize-py" --version)"
 [ "$got" = "componentize-py $COMPONENTIZE_PY_VERSION" ] || { echo "wrong tool: $got" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cp "$here/harness.py" "$work/harness.py"
+cp "$here/harness.py" "$here/sandbox_threading.py" "$work/"
 ( cd "$work" && "$venv/bin/componentize-py" -d "$here/wit" -w harness componentize harness -o guest.wasm )
 mkdir -p "$assets"
 zstd -q -19 -f "$work/guest.wasm" -o "$assets/guest.wasm.zst"
@@ -27,7 +27,7 @@ zstd -q -19 -f "$work/guest.wasm" -o "$assets/guest.wasm.zst"
 sources_sha="$(cd "$here" && python3 - <<'PY'
 import hashlib
 h = hashlib.sha256()
-for p in ("build.sh", "harness.py", "wit/harness.wit"):
+for p in ("build.sh", "harness.py", "sandbox_threading.py", "wit/harness.wit"):
     h.update(p.encode() + b"\0" + open(p, "rb").read() + b"\0")
 print(h.hexdigest())
 PY

@@ -12,6 +12,14 @@ import io
 import json
 import os
 import sys
+import time
+
+import sandbox_threading
+
+# WASI has no threads: `threading` is the harness's single-threaded stand-in (see
+# `sandbox_threading.py`), installed before any other module imports the real one.
+sys.modules["threading"] = sandbox_threading
+_reset_threading = sandbox_threading._reset
 
 # Standard-library modules that contest programs import. Only modules imported during the
 # build end up in the component, so this list decides what programs can use.
@@ -48,14 +56,13 @@ import statistics  # noqa: F401
 import string  # noqa: F401
 import struct  # noqa: F401
 import textwrap  # noqa: F401
-import time  # noqa: F401
 import traceback  # noqa: F401  (importing it later on a full heap is slow)
 import types  # noqa: F401
 import typing  # noqa: F401
 import unicodedata  # noqa: F401
 import weakref  # noqa: F401
 
-for _name in ("threading", "secrets", "fnmatch", "ast", "keyword", "locale", "uuid", "unittest",
+for _name in ("secrets", "fnmatch", "ast", "keyword", "locale", "uuid", "unittest",
               "pickle", "csv", "argparse", "shlex", "codecs"):
     try:
         __import__(_name)
@@ -410,6 +417,31 @@ def _program_line(tb):
     return line
 
 
+# Files whose code is the test's, not the program's (assert mode): an `AssertionError` raised
+# there is the test's verdict on the program's answer.
+_TEST_FILES = ("<test>", "<setup>")
+
+
+def _test_assert(exc, spec):
+    """The failed test assert, `{"assert": source line, "line": n, "message": text}`, when
+    `exc` is an AssertionError whose innermost frame is the test's code; else `None`."""
+    if not isinstance(exc, AssertionError):
+        return None
+    tb = exc.__traceback__
+    if tb is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = tb.tb_frame.f_code.co_filename
+    if filename not in _TEST_FILES:
+        return None
+    line = tb.tb_lineno or 0
+    source = spec.code if filename == "<test>" else spec.setup
+    lines = source.splitlines()
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return {"assert": text[:1000], "line": line, "message": _safe_str(exc, 1000)}
+
+
 def _restore(prog):
     sys.stdin, sys.stdout, sys.stderr = _REAL_STREAMS
     sys.setrecursionlimit(_RECURSION_LIMIT)
@@ -495,6 +527,7 @@ class WitWorld(wit_world.WitWorld):
         if watch:
             prog.watch_entry(spec.entry)
         _entered = False
+        _reset_threading()
         try:
             try:
                 if spec.trace or watch:
@@ -545,10 +578,16 @@ class WitWorld(wit_world.WitWorld):
         except MemoryError:
             status = "memory"
         except BaseException as e:  # noqa: BLE001  everything the program raised
-            status = "exception"
+            failed = _test_assert(e, spec) if mode == 3 else None
+            if failed is not None:
+                # The test's own assert failed: a wrong answer, not a crash of the program.
+                status = "assert-failed"
+                result_json = json.dumps(failed)
+            else:
+                status = "exception"
+                line = _program_line(e.__traceback__)
             error_type = type(e).__name__
             message = _safe_str(e)
-            line = _program_line(e.__traceback__)
             e = None
         finally:
             _lines = set()

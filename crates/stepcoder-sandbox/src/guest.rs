@@ -1,5 +1,5 @@
 //! The shipped guest: a WASI component with a pre-initialized CPython running
-//! `guest/harness.py`, built by `guest/build.sh` and embedded zstd-compressed.
+//! `guest/harness.py` (and `guest/sandbox_threading.py`), built by `guest/build.sh` and embedded zstd-compressed.
 //!
 //! Cranelift compiles it once per machine; the compiled artifact lives in a user cache
 //! directory under a name made of the wasm's sha256 and the engine's compatibility hash, so
@@ -19,7 +19,12 @@ pub static GUEST_WASM_ZST: &[u8] = include_bytes!("../assets/guest.wasm.zst");
 /// `sources <sha256>`, `wasm <sha256>` and the componentize-py version it was built with.
 pub static GUEST_MANIFEST: &str = include_str!("../assets/guest.sha256");
 /// The guest's sources, in the order their hash covers them (paths relative to `guest/`).
-pub const GUEST_SOURCES: [&str; 3] = ["build.sh", "harness.py", "wit/harness.wit"];
+pub const GUEST_SOURCES: [&str; 4] = [
+    "build.sh",
+    "harness.py",
+    "sandbox_threading.py",
+    "wit/harness.wit",
+];
 
 /// A value of the manifest (`sources`, `wasm`, `componentize-py`).
 pub fn manifest_value(key: &str) -> Option<&'static str> {

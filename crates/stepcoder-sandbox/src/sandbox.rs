@@ -625,7 +625,10 @@ impl TestRun<'_> {
         match result {
             Ok(r) => {
                 // After a MemoryError or a flood the heap is suspect: start afresh.
-                let keep = r.status == "ok" || r.status == "exception" || r.status == "exit";
+                let keep = matches!(
+                    r.status.as_str(),
+                    "ok" | "exception" | "exit" | "assert-failed"
+                );
                 let mut report = judge(self.problem, test, r);
                 report.duration_us = duration_us;
                 (report, keep.then_some(inst))
@@ -710,6 +713,9 @@ fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
             message: format!("exit code {}", r.exit_code),
             line: None,
         },
+        // The test's own assert failed (raised in the test's code, not the program's): the
+        // program answered, wrongly.
+        "assert-failed" => failed_assert(&r.result_json, &r.error_type, &r.message),
         _ => match test {
             TestCase::Stdio { expected, .. } => {
                 if stdout_matches(&r.stdout, expected, problem.atol) {
@@ -744,6 +750,34 @@ fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
         stderr: r.stderr,
         executed_lines: r.executed_lines,
         duration_us: 0,
+    }
+}
+
+/// The wrong answer of a failed test assert: `expected` is the assert's source line, `got`
+/// says it failed (with the assert's message, if any).
+fn failed_assert(json: &str, error_type: &str, message: &str) -> Outcome {
+    #[derive(Deserialize)]
+    struct Failed {
+        #[serde(rename = "assert")]
+        source: String,
+        line: u32,
+    }
+    let (source, line) = serde_json::from_str::<Failed>(json)
+        .map(|f| (f.source, f.line))
+        .unwrap_or_default();
+    let expected = if source.is_empty() {
+        "the test's assert to hold".to_string()
+    } else {
+        source
+    };
+    let mut got = format!("{error_type} at line {line} of the test");
+    if !message.is_empty() {
+        got.push_str(": ");
+        got.push_str(message);
+    }
+    Outcome::WrongAnswer {
+        expected: shorten(&expected),
+        got: shorten(&got),
     }
 }
 

@@ -2,10 +2,12 @@
 //! from the cache) once and one executor is shared.
 
 mod adversarial;
+mod asserts;
 mod coverage;
 mod datasets;
 mod guest_asset;
 mod kinds;
+mod threads;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
