@@ -37,6 +37,7 @@
 //! ```
 
 pub mod bench;
+mod cache;
 pub mod compare;
 mod error;
 pub mod guest;

@@ -1,4 +1,3 @@
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::cache::BoundedCache;
 use crate::compare::{stdout_matches, values_match};
 use crate::{guest, SandboxError};
 
@@ -62,6 +62,9 @@ pub struct SandboxConfig {
     pub budget: TimeBudget,
     /// Where the compiled guest is cached; `None` compiles in memory every time.
     pub cache_dir: Option<PathBuf>,
+    /// Problems whose derived time budgets ([`TimeBudget::Derived`]) are remembered; the least
+    /// recently used are forgotten beyond that.
+    pub budget_cache: usize,
 }
 
 impl Default for SandboxConfig {
@@ -75,6 +78,7 @@ impl Default for SandboxConfig {
             coverage: true,
             budget: TimeBudget::Fixed,
             cache_dir: Some(guest::default_cache_dir()),
+            budget_cache: 4096,
         }
     }
 }
@@ -178,7 +182,7 @@ pub struct Sandbox {
     pre: HarnessPre<State>,
     config: SandboxConfig,
     ticker_stop: Arc<AtomicBool>,
-    budgets: Mutex<HashMap<String, Arc<Vec<Duration>>>>,
+    budgets: Mutex<BoundedCache<String, Arc<Vec<Duration>>>>,
     /// `STEPCODER_SANDBOX_DEBUG` set: the guest's raw stderr goes to ours.
     debug_stderr: bool,
 }
@@ -259,12 +263,13 @@ impl Sandbox {
                 })
                 .map_err(|e| SandboxError::engine("starting the epoch ticker", e))?;
         }
+        let budgets = Mutex::new(BoundedCache::new(config.budget_cache));
         Ok(Sandbox {
             engine,
             pre,
             config,
             ticker_stop,
-            budgets: Mutex::new(HashMap::new()),
+            budgets,
             debug_stderr: std::env::var_os("STEPCODER_SANDBOX_DEBUG").is_some(),
         })
     }
@@ -438,7 +443,7 @@ impl Sandbox {
             return Ok(Arc::new(vec![self.config.timeout; n]));
         };
         let key = format!("{}\0{}", problem.id, problem.canonical_solution);
-        if let Some(b) = self.budgets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(b) = self.budgets.lock().ok().and_then(|mut m| m.get(&key)) {
             return Ok(b);
         }
         let full = vec![self.config.timeout; n];
@@ -814,5 +819,51 @@ fn run_status(o: &Outcome) -> RunStatus {
         Outcome::OutputLimit => RunStatus::OutputLimit,
         Outcome::CompileError { .. } => RunStatus::CompileError,
         _ => RunStatus::RuntimeError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo() -> Problem {
+        Problem {
+            id: "echo".into(),
+            source: "test".into(),
+            difficulty: stepcoder_core::Difficulty::Unknown,
+            statement: String::new(),
+            starter_code: String::new(),
+            canonical_solution: String::new(),
+            kind: ProblemKind::Stdio { entry: None },
+            tests: vec![TestCase::Stdio {
+                input: "5\n".into(),
+                expected: "5\n".into(),
+            }],
+            setup_code: String::new(),
+            atol: None,
+            scope: None,
+        }
+    }
+
+    #[test]
+    fn derived_budgets_are_remembered_for_a_bounded_number_of_problems() {
+        let sb = Sandbox::new(SandboxConfig {
+            budget: TimeBudget::Derived {
+                factor: 3.0,
+                floor_ms: 50,
+            },
+            budget_cache: 3,
+            ..SandboxConfig::default()
+        })
+        .expect("sandbox");
+        for i in 0..8 {
+            let mut p = echo();
+            p.id = format!("echo-{i}");
+            p.canonical_solution = "print(input())\n".into();
+            let b = sb.budgets(&p).unwrap();
+            assert_eq!(b.len(), 1);
+            assert!(sb.budgets.lock().unwrap().len() <= 3);
+        }
+        assert_eq!(sb.budgets.lock().unwrap().len(), 3);
     }
 }
