@@ -25,6 +25,10 @@ pub enum SandboxError {
         context: &'static str,
         message: String,
     },
+    /// No instance slot came free in time (more programs at once than the pool holds): the
+    /// program did not run, so this is never an outcome.
+    #[error("no free sandbox instance after waiting {waited:?}: more programs at once than the instance pool holds")]
+    PoolExhausted { waited: std::time::Duration },
     /// A configuration value is out of range.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),

@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -10,8 +10,8 @@ use stepcoder_core::{
 };
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store,
-    Trap,
+    Config, Engine, InstanceAllocationStrategy, PoolConcurrencyLimitError, PoolingAllocationConfig,
+    ResourceLimiter, Store, Trap, UpdateDeadline,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -47,7 +47,9 @@ pub enum TimeBudget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SandboxConfig {
-    /// Wall-clock limit per test (epoch interruption, 1 ms resolution).
+    /// Wall-clock limit per test, measured against a monotonic clock (checked at epoch
+    /// interruptions, about every millisecond), so it means seconds however many callers
+    /// share the machine.
     pub timeout: Duration,
     /// Optional deterministic budget of wasm fuel per test; enabling it costs 10-25%.
     pub fuel: Option<u64>,
@@ -62,6 +64,12 @@ pub struct SandboxConfig {
     pub budget: TimeBudget,
     /// Where the compiled guest is cached; `None` compiles in memory every time.
     pub cache_dir: Option<PathBuf>,
+    /// Most instances alive at once (the size of wasmtime's instance pool); `None`: 4 per core
+    /// plus 8. A program that finds the pool full waits for a free slot.
+    pub max_instances: Option<u32>,
+    /// How long a program waits for a free instance slot before `execute` gives up with an
+    /// executor error (never an outcome: the program did not run).
+    pub instance_wait: Duration,
     /// Problems whose derived time budgets ([`TimeBudget::Derived`]) are remembered; the least
     /// recently used are forgotten beyond that.
     pub budget_cache: usize,
@@ -78,6 +86,8 @@ impl Default for SandboxConfig {
             coverage: true,
             budget: TimeBudget::Fixed,
             cache_dir: Some(guest::default_cache_dir()),
+            max_instances: None,
+            instance_wait: Duration::from_secs(120),
             budget_cache: 4096,
         }
     }
@@ -121,6 +131,8 @@ struct State {
     wasi: WasiCtx,
     table: ResourceTable,
     limiter: MemoryLimiter,
+    /// When the running call must stop (wall clock; see [`Sandbox::arm`]).
+    deadline: Instant,
 }
 
 impl WasiView for State {
@@ -167,6 +179,88 @@ impl ResourceLimiter for MemoryLimiter {
 struct Live {
     store: Store<State>,
     harness: Harness,
+    /// Declared last: dropped after the store, so the pool slot is free when it is released.
+    _slot: Slot,
+}
+
+/// Instance slots: at most as many live instances as wasmtime's pool holds, and a wait for a
+/// free one instead of an instantiation failure.
+#[derive(Debug)]
+struct Slots {
+    free: Mutex<usize>,
+    released: Condvar,
+}
+
+/// One taken slot, given back when dropped.
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    fn new(n: usize) -> Arc<Self> {
+        Arc::new(Slots {
+            free: Mutex::new(n),
+            released: Condvar::new(),
+        })
+    }
+
+    /// A slot, waiting for one until `until`; `None` when none came free in time.
+    fn take(self: &Arc<Self>, until: Instant) -> Option<Slot> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            let now = Instant::now();
+            if now >= until {
+                return None;
+            }
+            free = self
+                .released
+                .wait_timeout(free, until - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *free -= 1;
+        Some(Slot(self.clone()))
+    }
+
+    /// Waits until a slot is given back or `until` passes (whichever first).
+    fn wait_release(&self, until: Instant) {
+        let free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if now < until {
+            let wait = (until - now).min(Duration::from_millis(50));
+            drop(self.released.wait_timeout(free, wait));
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.released.notify_all();
+    }
+}
+
+/// Why a program could not be started: its own fault (an outcome) or the sandbox's.
+enum StartError {
+    Outcome(Outcome),
+    Sandbox(SandboxError),
+}
+
+/// Why one instantiation failed.
+enum TryError {
+    /// wasmtime's pool had no free slot; the caller's slot comes back for the next try.
+    PoolFull(Slot),
+    Failed(Outcome),
+}
+
+/// Whether `e` is wasmtime's pool being full (maximum concurrent instances reached).
+fn is_pool_full(e: &wasmtime::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<PoolConcurrencyLimitError>().is_some())
+}
+
+/// Epoch ticks covering `d` (at least one).
+fn ticks_for(d: Duration) -> u64 {
+    (d.as_micros() as u64 * TICKS_PER_S / 1_000_000).max(1)
 }
 
 /// What the first preparation of a program found.
@@ -182,6 +276,7 @@ pub struct Sandbox {
     pre: HarnessPre<State>,
     config: SandboxConfig,
     ticker_stop: Arc<AtomicBool>,
+    slots: Arc<Slots>,
     budgets: Mutex<BoundedCache<String, Arc<Vec<Duration>>>>,
     /// `STEPCODER_SANDBOX_DEBUG` set: the guest's raw stderr goes to ours.
     debug_stderr: bool,
@@ -222,15 +317,27 @@ impl Sandbox {
         let mut wcfg = Config::new();
         // Pooled instance slots keep the pre-initialized interpreter's pages mapped between
         // instances; without it every fresh instance pays thousands of page faults.
-        let slots = std::thread::available_parallelism().map_or(8, |n| n.get() as u32) * 4 + 8;
+        let slots = match config.max_instances {
+            Some(0) => {
+                return Err(SandboxError::Config(
+                    "max_instances must be at least 1".into(),
+                ))
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(8, |n| n.get() as u32) * 4 + 8,
+        };
+        // The totals follow the per-component maxima, so the number of component instances is
+        // the only limit that binds (and `Slots` keeps to it): the guest has more than 8 core
+        // instances, and a total of 8 per slot ran out first.
+        let (cores, memories, tables) = (32, 4, 16);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(slots)
-            .total_core_instances(slots * 8)
-            .total_memories(slots * 2)
-            .total_tables(slots * 8)
-            .max_core_instances_per_component(32)
-            .max_memories_per_component(4)
-            .max_tables_per_component(16)
+            .total_core_instances(slots * cores)
+            .total_memories(slots * memories)
+            .total_tables(slots * tables)
+            .max_core_instances_per_component(cores)
+            .max_memories_per_component(memories)
+            .max_tables_per_component(tables)
             .linear_memory_keep_resident(POOL_KEEP_RESIDENT)
             .table_keep_resident(1 << 20);
         wcfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
@@ -256,9 +363,18 @@ impl Sandbox {
             std::thread::Builder::new()
                 .name("stepcoder-epoch".into())
                 .spawn(move || {
+                    // Ticks follow the clock, not the number of sleeps: under load a 1 ms
+                    // sleep lasts longer, and counting sleeps stretched a 2 s limit to 9.5 s.
+                    // (Deadlines are checked against the clock too, see `arm`.)
+                    let start = Instant::now();
+                    let mut ticks: u64 = 0;
                     while !stop.load(Ordering::Relaxed) {
                         std::thread::sleep(Duration::from_micros(1_000_000 / TICKS_PER_S));
-                        engine.increment_epoch();
+                        let due = start.elapsed().as_micros() as u64 * TICKS_PER_S / 1_000_000;
+                        while ticks < due {
+                            engine.increment_epoch();
+                            ticks += 1;
+                        }
                     }
                 })
                 .map_err(|e| SandboxError::engine("starting the epoch ticker", e))?;
@@ -269,6 +385,7 @@ impl Sandbox {
             pre,
             config,
             ticker_stop,
+            slots: Slots::new(slots as usize),
             budgets,
             debug_stderr: std::env::var_os("STEPCODER_SANDBOX_DEBUG").is_some(),
         })
@@ -279,7 +396,34 @@ impl Sandbox {
         &self.config
     }
 
-    fn instantiate(&self, deadline: Duration) -> Result<Live, Outcome> {
+    /// A fresh instance in a free pool slot (waiting up to `instance_wait` for one).
+    fn instantiate(&self, deadline: Duration) -> Result<Live, StartError> {
+        let until = Instant::now() + self.config.instance_wait;
+        let exhausted = || {
+            StartError::Sandbox(SandboxError::PoolExhausted {
+                waited: self.config.instance_wait,
+            })
+        };
+        let mut slot = self.slots.take(until).ok_or_else(exhausted)?;
+        loop {
+            match self.try_instantiate(deadline, slot) {
+                Ok(live) => return Ok(live),
+                // Our slot count follows the pool's size, so this should not happen; if the
+                // pool is full anyway, wait for a release: a full pool is never an outcome.
+                Err(TryError::PoolFull(s)) => {
+                    if Instant::now() >= until {
+                        return Err(exhausted());
+                    }
+                    self.slots.wait_release(until);
+                    slot = s;
+                }
+                Err(TryError::Failed(outcome)) => return Err(StartError::Outcome(outcome)),
+            }
+        }
+    }
+
+    /// One instantiation in `slot`.
+    fn try_instantiate(&self, deadline: Duration, slot: Slot) -> Result<Live, TryError> {
         let mut builder = WasiCtxBuilder::new();
         builder
             .allow_tcp(false)
@@ -299,21 +443,40 @@ impl Sandbox {
                     max: self.config.memory_limit,
                     refused: false,
                 },
+                deadline: Instant::now(),
             },
         );
         store.limiter(|s| &mut s.limiter);
+        // At each epoch deadline, compare with the clock: stop only when the wall-clock limit
+        // has passed, otherwise sleep on until about when it will.
+        store.epoch_deadline_callback(|ctx| {
+            let now = Instant::now();
+            let deadline = ctx.data().deadline;
+            if now >= deadline {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(UpdateDeadline::Continue(ticks_for(deadline - now)))
+        });
         // Start functions run wasm too: the deadline must be in place before instantiating.
         self.arm(&mut store, deadline);
         match self.pre.instantiate(&mut store) {
-            Ok(harness) => Ok(Live { store, harness }),
-            Err(e) => Err(classify_trap(&e, store.data().limiter.refused)),
+            Ok(harness) => Ok(Live {
+                store,
+                harness,
+                _slot: slot,
+            }),
+            Err(e) if is_pool_full(&e) => Err(TryError::PoolFull(slot)),
+            Err(e) => Err(TryError::Failed(classify_trap(
+                &e,
+                store.data().limiter.refused,
+            ))),
         }
     }
 
+    /// Gives `store` `limit` of wall-clock time from now (and the fuel budget, if any).
     fn arm(&self, store: &mut Store<State>, limit: Duration) {
-        let ticks = (limit.as_millis() as u64).max(1) * TICKS_PER_S / 1000;
-        store.set_epoch_deadline(ticks.max(1));
-        store.epoch_deadline_trap();
+        store.data_mut().deadline = Instant::now() + limit;
+        store.set_epoch_deadline(ticks_for(limit));
         if let Some(fuel) = self.config.fuel {
             // Cannot fail: fuel is enabled whenever `config.fuel` is set.
             let _ = store.set_fuel(fuel);
@@ -321,7 +484,7 @@ impl Sandbox {
     }
 
     /// Instantiates and prepares `program`; `Err` carries the outcome of a failed start.
-    fn start(&self, program: &str, header: bool) -> Result<(Live, Prepared), Outcome> {
+    fn start(&self, program: &str, header: bool) -> Result<(Live, Prepared), StartError> {
         let mut live = self.instantiate(self.config.timeout)?;
         let cap = u32::try_from(self.config.output_limit).unwrap_or(u32::MAX);
         self.arm(&mut live.store, self.config.timeout);
@@ -330,7 +493,12 @@ impl Sandbox {
             .call_prepare(&mut live.store, program, header, cap, cap)
         {
             Ok(p) => p,
-            Err(e) => return Err(classify_trap(&e, live.store.data().limiter.refused)),
+            Err(e) => {
+                return Err(StartError::Outcome(classify_trap(
+                    &e,
+                    live.store.data().limiter.refused,
+                )))
+            }
         };
         let compile_error = (!p.error_type.is_empty()).then(|| Outcome::CompileError {
             error_type: p.error_type.clone(),
@@ -359,10 +527,11 @@ impl Sandbox {
         };
         let (mut live, prepared) = match self.start(program, false) {
             Ok(x) => x,
-            Err(outcome) => {
+            Err(StartError::Outcome(outcome)) => {
                 report.status = run_status(&outcome);
                 return Ok(report);
             }
+            Err(StartError::Sandbox(e)) => return Err(e),
         };
         report.executable_lines = prepared.executable_lines;
         if let Some(Outcome::CompileError {
@@ -481,7 +650,8 @@ impl Sandbox {
             self.config.import_header && !matches!(problem.kind, ProblemKind::Assert { .. });
         let (live, prepared) = match self.start(program, header) {
             Ok(x) => x,
-            Err(outcome) => {
+            Err(StartError::Sandbox(e)) => return Err(e),
+            Err(StartError::Outcome(outcome)) => {
                 // The interpreter did not even start (should not happen with sane limits):
                 // every test gets that outcome.
                 let tests = problem
@@ -502,8 +672,13 @@ impl Sandbox {
             budgets,
             coverage,
             header,
+            failure: Mutex::new(None),
         };
         let (tests, _) = run.range(0, problem.tests.len(), Some(live));
+        if let Some(e) = run.failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            // A test could not get an instance: no report rather than a made-up outcome.
+            return Err(e);
+        }
         let mut report = ExecReport::from_tests(tests);
         report.executable_lines = prepared.executable_lines;
         Ok(report)
@@ -515,8 +690,16 @@ impl Sandbox {
         program: &str,
         problem: &Problem,
     ) -> Result<ExecReport, SandboxError> {
-        let budgets = self.budgets(problem)?;
-        self.execute_with(program, problem, &budgets, self.config.coverage)
+        // Inside rayon's pool from the start (a caller outside it waits here): the tests run
+        // there anyway, and an instance made on the caller's thread would sit in its pool slot
+        // while the tests wait for a worker, so many callers could fill the pool with idle
+        // instances while a worker waits for a slot.
+        rayon::scope(|_| {
+            #[cfg(test)]
+            tests::fault_hook(program);
+            let budgets = self.budgets(problem)?;
+            self.execute_with(program, problem, &budgets, self.config.coverage)
+        })
     }
 
     /// Runs many programs on all cores (rayon); results come back in input order and a
@@ -537,9 +720,13 @@ impl Sandbox {
 }
 
 impl Executor for Sandbox {
+    /// A panic inside the sandbox becomes an executor error, never an outcome.
     fn execute(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
-        self.execute_program(program, problem)
-            .map_err(CoreError::from)
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.execute_program(program, problem)
+        }))
+        .map_err(|_| CoreError::Executor(format!("panic while running problem {}", problem.id)))?
+        .map_err(CoreError::from)
     }
 
     fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
@@ -562,6 +749,8 @@ struct TestRun<'a> {
     budgets: &'a [Duration],
     coverage: bool,
     header: bool,
+    /// The first failure of the sandbox itself (no instance for a test): the run's result.
+    failure: Mutex<Option<SandboxError>>,
 }
 
 /// Hands the first half's instance to the second half when that runs after it on any thread.
@@ -619,7 +808,13 @@ impl TestRun<'_> {
             Some(l) => l,
             None => match sb.start(self.program, self.header) {
                 Ok((l, _)) => l,
-                Err(outcome) => return (TestReport::new(outcome), None),
+                Err(StartError::Outcome(outcome)) => return (TestReport::new(outcome), None),
+                Err(StartError::Sandbox(e)) => {
+                    let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+                    failure.get_or_insert(e);
+                    // A placeholder, never returned: `execute_with` returns the error instead.
+                    return (TestReport::new(Outcome::Timeout), None);
+                }
             },
         };
         let spec = spec_for(self.problem, test, self.coverage);
@@ -826,6 +1021,23 @@ fn run_status(o: &Outcome) -> RunStatus {
 mod tests {
     use super::*;
 
+    /// A program containing this panics inside the sandbox (test builds only).
+    const PANIC_MARKER: &str = "# stepcoder-test: panic in the sandbox";
+
+    pub(super) fn fault_hook(program: &str) {
+        if program.contains(PANIC_MARKER) {
+            panic!("injected fault");
+        }
+    }
+
+    fn small() -> Sandbox {
+        Sandbox::new(SandboxConfig {
+            timeout: Duration::from_secs(20),
+            ..SandboxConfig::default()
+        })
+        .expect("sandbox")
+    }
+
     fn echo() -> Problem {
         Problem {
             id: "echo".into(),
@@ -843,6 +1055,24 @@ mod tests {
             atol: None,
             scope: None,
         }
+    }
+
+    #[test]
+    fn a_panic_in_a_batch_worker_is_that_jobs_executor_error() {
+        let sb = small();
+        let p = echo();
+        let bad = format!("print(input())\n{PANIC_MARKER}\n");
+        let jobs = [
+            ("print(input())\n", &p),
+            (bad.as_str(), &p),
+            ("print(input())\n", &p),
+        ];
+        let out = sb.execute_batch(&jobs);
+        assert!(out[0].as_ref().unwrap().passed());
+        assert!(matches!(&out[1], Err(CoreError::Executor(m)) if m.contains("panic")));
+        assert!(out[2].as_ref().unwrap().passed());
+        // And alone, through `execute`.
+        assert!(matches!(sb.execute(&bad, &p), Err(CoreError::Executor(_))));
     }
 
     #[test]

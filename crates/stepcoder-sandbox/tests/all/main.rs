@@ -7,6 +7,7 @@ mod coverage;
 mod datasets;
 mod guest_asset;
 mod kinds;
+mod load;
 mod threads;
 
 use std::path::PathBuf;
