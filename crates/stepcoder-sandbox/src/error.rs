@@ -29,6 +29,20 @@ pub enum SandboxError {
     /// program did not run, so this is never an outcome.
     #[error("no free sandbox instance after waiting {waited:?}: more programs at once than the instance pool holds")]
     PoolExhausted { waited: std::time::Duration },
+    /// A test under a fuel budget ([`crate::TimeBudget::Fuel`], [`crate::TimeBudget::DerivedFuel`])
+    /// was stopped by the wall-clock safety net before its fuel ran out: whether it would have
+    /// finished depends on the machine and its load, so it is not the program's outcome.
+    /// Re-run it on a less loaded machine, or drop it.
+    #[error("problem {problem}{}: stopped by the wall-clock safety net ({wall:?}) before its fuel ran out: the machine is too loaded for the safety net, or the program waits (sleeps) instead of computing", test.map(|t| format!(", test {t}")).unwrap_or_default())]
+    SafetyNet {
+        problem: String,
+        /// The test (0-based); `None` while the program was being compiled.
+        test: Option<usize>,
+        wall: std::time::Duration,
+    },
+    /// A panic inside the sandbox (a bug of the sandbox, never an outcome).
+    #[error("panic inside the sandbox while {0}")]
+    Panic(String),
     /// A configuration value is out of range.
     #[error("invalid sandbox configuration: {0}")]
     Config(String),

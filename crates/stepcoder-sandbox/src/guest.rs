@@ -105,16 +105,16 @@ pub(crate) fn load_component(
     let bytes = engine
         .precompile_component(&wasm)
         .map_err(|e| SandboxError::engine("compiling the guest", e))?;
-    match write_atomically(dir, &path, &bytes) {
-        // SAFETY: as above: we just wrote this artifact with this engine.
-        Ok(()) => unsafe { Component::deserialize_file(engine, &path) }
-            .map_err(|e| SandboxError::engine("loading the compiled guest", e)),
-        Err(_) => {
-            // SAFETY: the bytes come from `precompile_component` of this very engine.
-            unsafe { Component::deserialize(engine, &bytes) }
-                .map_err(|e| SandboxError::engine("loading the compiled guest", e))
+    if write_atomically(dir, &path, &bytes).is_ok() {
+        // SAFETY: as above: the file holds an artifact of this engine (ours, or another
+        // thread's or process's written the same way).
+        if let Ok(c) = unsafe { Component::deserialize_file(engine, &path) } {
+            return Ok(c);
         }
     }
+    // SAFETY: the bytes come from `precompile_component` of this very engine.
+    unsafe { Component::deserialize(engine, &bytes) }
+        .map_err(|e| SandboxError::engine("loading the compiled guest", e))
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), SandboxError> {
@@ -123,7 +123,12 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Sandbox
         source,
     };
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // A name of its own per writer: threads of one process compiling at once once shared
+    // `tmp<pid>`, so one renamed the file while another had just truncated it, and the
+    // first then mapped an empty artifact.
+    static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }

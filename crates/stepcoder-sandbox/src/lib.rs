@@ -44,4 +44,7 @@ pub mod guest;
 mod sandbox;
 
 pub use error::SandboxError;
-pub use sandbox::{ProgramError, RunReport, RunStatus, Sandbox, SandboxConfig, TimeBudget};
+pub use sandbox::{
+    ProgramError, RunReport, RunStatus, Sandbox, SandboxConfig, TestLimit, TimeBudget,
+    DEFAULT_FUEL, DEFAULT_FUEL_FLOOR,
+};

@@ -1,9 +1,8 @@
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use stepcoder_core::{
     CoreError, ExecReport, Executor, Outcome, Problem, ProblemKind, TestCase, TestReport,
@@ -30,28 +29,92 @@ use bindings::{Harness, HarnessPre, TestResult, TestSpec};
 /// Longest `expected`/`got` text kept in a wrong-answer outcome.
 const MAX_SHOWN: usize = 1000;
 
-/// How each test's time limit is chosen.
+/// How each test's limit is chosen: wall-clock time (not deterministic: the same program
+/// may pass on an idle machine and time out on a loaded one) or wasm fuel (deterministic:
+/// the same program and test always stop at the same point, on any machine and under any
+/// load, at a cost of about 10-25% in speed).
+///
+/// Under the fuel budgets [`SandboxConfig::timeout`] is only a safety net: a test stopped by
+/// it did not run out of fuel, so its result would depend on the machine. It is never
+/// reported as the program's [`Outcome::Timeout`]: `execute` returns
+/// [`SandboxError::SafetyNet`] (an executor error) and [`Sandbox::safety_net_stops`] counts
+/// it. A program that only sleeps (`time.sleep` uses almost no fuel) reaches the safety net.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TimeBudget {
-    /// Every test gets [`SandboxConfig::timeout`].
+    /// Wall clock: every test gets [`SandboxConfig::timeout`]. Not deterministic.
     Fixed,
-    /// Each test gets `max(floor, factor x the canonical solution's time on it)`, capped at
-    /// [`SandboxConfig::timeout`]: a wrong program stuck in a loop costs little, while heavy
-    /// problems keep the time they need. The canonical solution is measured once per problem
-    /// (in this sandbox) and remembered.
+    /// Wall clock: each test gets `max(floor, factor x the canonical solution's time on it)`,
+    /// capped at [`SandboxConfig::timeout`]: a wrong program stuck in a loop costs little,
+    /// while heavy problems keep the time they need. The canonical solution is measured once
+    /// per problem (in this sandbox) and remembered. Not deterministic (the measurement is
+    /// a time too).
     Derived { factor: f64, floor_ms: u64 },
+    /// Deterministic: every test gets `fuel` units of wasm fuel (about one per wasm
+    /// instruction).
+    Fuel { fuel: u64 },
+    /// Deterministic: each test gets `max(floor, factor x the fuel the canonical solution
+    /// used on it)`, at most `fuel`; `fuel` where the problem has no canonical solution or it
+    /// fails that test (the rule evalplus uses for time limits, in fuel). Measured once per
+    /// problem and remembered.
+    DerivedFuel { factor: f64, floor: u64, fuel: u64 },
+}
+
+impl TimeBudget {
+    /// Whether limits are counted in fuel, so that outcomes do not depend on the machine.
+    pub fn is_deterministic(&self) -> bool {
+        matches!(
+            self,
+            TimeBudget::Fuel { .. } | TimeBudget::DerivedFuel { .. }
+        )
+    }
+
+    /// The recommended deterministic budget for training and evaluation:
+    /// `DerivedFuel { factor: 10, floor: DEFAULT_FUEL_FLOOR, fuel: DEFAULT_FUEL }`.
+    pub fn deterministic() -> Self {
+        TimeBudget::DerivedFuel {
+            factor: 10.0,
+            floor: DEFAULT_FUEL_FLOOR,
+            fuel: DEFAULT_FUEL,
+        }
+    }
+}
+
+/// Fuel per test of [`TimeBudget::deterministic`] where no canonical solution tells more, and
+/// its cap: about 2 s of the guest's interpreter on the 2-core Xeon this was measured on (the
+/// rate depends on the program: about 1-3 x 10^9 fuel/s).
+pub const DEFAULT_FUEL: u64 = 4_000_000_000;
+
+/// Smallest derived fuel budget of [`TimeBudget::deterministic`]: a few milliseconds of the
+/// interpreter, room for a correct program that takes another road than the canonical one.
+pub const DEFAULT_FUEL_FLOOR: u64 = 50_000_000;
+
+/// The limit of one test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestLimit {
+    /// Wall-clock limit: the limit under the wall-clock budgets, the safety net under the
+    /// fuel budgets.
+    pub wall: Duration,
+    /// Fuel limit, if any: the limit under the fuel budgets (and the optional extra cap
+    /// [`SandboxConfig::fuel`] under the wall-clock ones).
+    pub fuel: Option<u64>,
 }
 
 /// Limits and options of a [`Sandbox`].
+///
+/// The default is wall-clock (`TimeBudget::Fixed`, 10 s per test), so that callers that set
+/// only `timeout` keep meaning seconds; [`SandboxConfig::deterministic`] gives fuel budgets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SandboxConfig {
     /// Wall-clock limit per test, measured against a monotonic clock (checked at epoch
     /// interruptions, about every millisecond), so it means seconds however many callers
-    /// share the machine.
+    /// share the machine. Under the fuel budgets it is only the safety net (see
+    /// [`TimeBudget`]). [`Sandbox::run`] always uses it as its limit.
     pub timeout: Duration,
-    /// Optional deterministic budget of wasm fuel per test; enabling it costs 10-25%.
+    /// An extra fuel cap per test under the wall-clock budgets (`Fixed`, `Derived`); a stop by
+    /// either limit is a `Timeout`, so this alone does not make outcomes deterministic. Must be
+    /// `None` with the fuel budgets, which carry their own fuel.
     pub fuel: Option<u64>,
     /// Cap on the guest's linear memory, in bytes.
     pub memory_limit: usize,
@@ -70,8 +133,8 @@ pub struct SandboxConfig {
     /// How long a program waits for a free instance slot before `execute` gives up with an
     /// executor error (never an outcome: the program did not run).
     pub instance_wait: Duration,
-    /// Problems whose derived time budgets ([`TimeBudget::Derived`]) are remembered; the least
-    /// recently used are forgotten beyond that.
+    /// Problems whose derived budgets ([`TimeBudget::Derived`], [`TimeBudget::DerivedFuel`])
+    /// are remembered; the least recently used are forgotten beyond that.
     pub budget_cache: usize,
 }
 
@@ -90,6 +153,71 @@ impl Default for SandboxConfig {
             instance_wait: Duration::from_secs(120),
             budget_cache: 4096,
         }
+    }
+}
+
+impl SandboxConfig {
+    /// The defaults with deterministic limits ([`TimeBudget::deterministic`]) and a 30 s
+    /// wall-clock safety net: what training and evaluation should use.
+    pub fn deterministic() -> Self {
+        SandboxConfig {
+            timeout: Duration::from_secs(30),
+            budget: TimeBudget::deterministic(),
+            ..SandboxConfig::default()
+        }
+    }
+
+    /// Whether outcomes are independent of the machine and its load (fuel budgets).
+    pub fn is_deterministic(&self) -> bool {
+        self.budget.is_deterministic()
+    }
+
+    fn check(&self) -> Result<(), SandboxError> {
+        let bad = |m: String| Err(SandboxError::Config(m));
+        if self.timeout.is_zero() {
+            return bad("timeout must be positive".into());
+        }
+        if self.memory_limit < 64 << 20 {
+            return bad(format!(
+                "memory_limit {} bytes is below the 64 MiB the interpreter needs",
+                self.memory_limit
+            ));
+        }
+        if self.fuel == Some(0) {
+            return bad("fuel must be positive".into());
+        }
+        let factor_ok = |f: f64| f.is_finite() && f > 0.0;
+        match self.budget {
+            TimeBudget::Fixed => {}
+            TimeBudget::Derived { factor, .. } => {
+                if !factor_ok(factor) {
+                    return bad(format!("budget factor {factor} must be a positive number"));
+                }
+            }
+            TimeBudget::Fuel { fuel } | TimeBudget::DerivedFuel { fuel, .. } => {
+                if self.fuel.is_some() {
+                    return bad(
+                        "`fuel` is the extra cap of the wall-clock budgets; a fuel budget \
+                         carries its own fuel (set it there and leave `fuel` unset)"
+                            .into(),
+                    );
+                }
+                if fuel == 0 {
+                    return bad("the budget's fuel must be positive".into());
+                }
+                if let TimeBudget::DerivedFuel { factor, floor, .. } = self.budget {
+                    if !factor_ok(factor) {
+                        return bad(format!("budget factor {factor} must be a positive number"));
+                    }
+                    if floor > fuel {
+                        return bad(format!(
+                            "budget floor {floor} is above the budget's fuel {fuel}"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -183,6 +311,22 @@ struct Live {
     _slot: Slot,
 }
 
+impl Live {
+    /// Drops the instance and keeps its pool slot (for the program's next instance).
+    fn release(self) -> Slot {
+        let Live { store, _slot, .. } = self;
+        drop(store);
+        _slot
+    }
+}
+
+/// What a part of a test run carries from one test to the next: an instance fit for more
+/// tests, or only the slot of one dropped after a trap or limit.
+enum Held {
+    Live(Live),
+    Slot(Slot),
+}
+
 /// Instance slots: at most as many live instances as wasmtime's pool holds, and a wait for a
 /// free one instead of an instantiation failure.
 #[derive(Debug)]
@@ -220,6 +364,16 @@ impl Slots {
         Some(Slot(self.clone()))
     }
 
+    /// A slot if one is free now (never waits).
+    fn try_take(self: &Arc<Self>) -> Option<Slot> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if *free == 0 {
+            return None;
+        }
+        *free -= 1;
+        Some(Slot(self.clone()))
+    }
+
     /// Waits until a slot is given back or `until` passes (whichever first).
     fn wait_release(&self, until: Instant) {
         let free = self.free.lock().unwrap_or_else(|e| e.into_inner());
@@ -243,13 +397,6 @@ impl Drop for Slot {
 enum StartError {
     Outcome(Outcome),
     Sandbox(SandboxError),
-}
-
-/// Why one instantiation failed.
-enum TryError {
-    /// wasmtime's pool had no free slot; the caller's slot comes back for the next try.
-    PoolFull(Slot),
-    Failed(Outcome),
 }
 
 /// Whether `e` is wasmtime's pool being full (maximum concurrent instances reached).
@@ -277,7 +424,9 @@ pub struct Sandbox {
     config: SandboxConfig,
     ticker_stop: Arc<AtomicBool>,
     slots: Arc<Slots>,
-    budgets: Mutex<BoundedCache<String, Arc<Vec<Duration>>>>,
+    budgets: Mutex<BoundedCache<String, Arc<Vec<TestLimit>>>>,
+    /// Tests stopped by the wall-clock safety net of a fuel budget (see [`TimeBudget`]).
+    safety_net_stops: AtomicU64,
     /// `STEPCODER_SANDBOX_DEBUG` set: the guest's raw stderr goes to ours.
     debug_stderr: bool,
 }
@@ -305,15 +454,7 @@ const TICKS_PER_S: u64 = 1000;
 impl Sandbox {
     /// Builds the engine, loads (or compiles and caches) the guest and starts the epoch ticker.
     pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
-        if config.timeout.is_zero() {
-            return Err(SandboxError::Config("timeout must be positive".into()));
-        }
-        if config.memory_limit < 64 << 20 {
-            return Err(SandboxError::Config(format!(
-                "memory_limit {} bytes is below the 64 MiB the interpreter needs",
-                config.memory_limit
-            )));
-        }
+        config.check()?;
         let mut wcfg = Config::new();
         // Pooled instance slots keep the pre-initialized interpreter's pages mapped between
         // instances; without it every fresh instance pays thousands of page faults.
@@ -342,7 +483,7 @@ impl Sandbox {
             .table_keep_resident(1 << 20);
         wcfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         wcfg.epoch_interruption(true)
-            .consume_fuel(config.fuel.is_some())
+            .consume_fuel(config.fuel.is_some() || config.is_deterministic())
             // Traps are outcomes here, not bugs: do not pay for wasm backtraces on each one.
             .wasm_backtrace_max_frames(None);
         let engine =
@@ -387,6 +528,7 @@ impl Sandbox {
             ticker_stop,
             slots: Slots::new(slots as usize),
             budgets,
+            safety_net_stops: AtomicU64::new(0),
             debug_stderr: std::env::var_os("STEPCODER_SANDBOX_DEBUG").is_some(),
         })
     }
@@ -396,34 +538,83 @@ impl Sandbox {
         &self.config
     }
 
-    /// A fresh instance in a free pool slot (waiting up to `instance_wait` for one).
-    fn instantiate(&self, deadline: Duration) -> Result<Live, StartError> {
-        let until = Instant::now() + self.config.instance_wait;
-        let exhausted = || {
-            StartError::Sandbox(SandboxError::PoolExhausted {
-                waited: self.config.instance_wait,
-            })
+    /// Tests stopped so far by the wall-clock safety net of a fuel budget: each was returned
+    /// as [`SandboxError::SafetyNet`], never as an outcome. Non-zero means the machine was
+    /// too loaded (or a program slept) for the safety net set.
+    pub fn safety_net_stops(&self) -> u64 {
+        self.safety_net_stops.load(Ordering::Relaxed)
+    }
+
+    /// Whether the engine counts fuel (a fuel budget, or the extra cap).
+    fn fuel_enabled(&self) -> bool {
+        self.config.fuel.is_some() || self.config.is_deterministic()
+    }
+
+    /// The limit of a program's preparation (compiling it): the whole wall-clock limit, and
+    /// the largest fuel any of its tests may get.
+    fn start_limit(&self) -> TestLimit {
+        let fuel = match self.config.budget {
+            TimeBudget::Fuel { fuel } | TimeBudget::DerivedFuel { fuel, .. } => Some(fuel),
+            TimeBudget::Fixed | TimeBudget::Derived { .. } => self.config.fuel,
         };
-        let mut slot = self.slots.take(until).ok_or_else(exhausted)?;
+        TestLimit {
+            wall: self.config.timeout,
+            fuel,
+        }
+    }
+
+    /// What a trap means. Under a fuel budget a wall-clock stop is the safety net: the
+    /// sandbox's failure (counted), never the program's outcome; `deterministic` is false for
+    /// [`Sandbox::run`], whose limit is the wall clock.
+    fn trap_outcome(
+        &self,
+        e: &wasmtime::Error,
+        store: &Store<State>,
+        deterministic: bool,
+        problem: &str,
+        test: Option<usize>,
+    ) -> Result<Outcome, SandboxError> {
+        if deterministic && matches!(e.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+            self.safety_net_stops.fetch_add(1, Ordering::Relaxed);
+            return Err(SandboxError::SafetyNet {
+                problem: problem.to_string(),
+                test,
+                wall: self.config.timeout,
+            });
+        }
+        Ok(classify_trap(e, store.data().limiter.refused))
+    }
+
+    /// A fresh instance in a free pool slot (waiting up to `instance_wait` for one). Any
+    /// failure here is the sandbox's: no program has run yet.
+    /// With `slot` given, uses it instead of waiting for one.
+    fn instantiate(&self, slot: Option<Slot>) -> Result<Live, SandboxError> {
+        let until = Instant::now() + self.config.instance_wait;
+        let exhausted = || SandboxError::PoolExhausted {
+            waited: self.config.instance_wait,
+        };
+        let mut slot = match slot {
+            Some(s) => s,
+            None => self.slots.take(until).ok_or_else(exhausted)?,
+        };
         loop {
-            match self.try_instantiate(deadline, slot) {
+            match self.try_instantiate(slot)? {
                 Ok(live) => return Ok(live),
                 // Our slot count follows the pool's size, so this should not happen; if the
                 // pool is full anyway, wait for a release: a full pool is never an outcome.
-                Err(TryError::PoolFull(s)) => {
+                Err(s) => {
                     if Instant::now() >= until {
                         return Err(exhausted());
                     }
                     self.slots.wait_release(until);
                     slot = s;
                 }
-                Err(TryError::Failed(outcome)) => return Err(StartError::Outcome(outcome)),
             }
         }
     }
 
-    /// One instantiation in `slot`.
-    fn try_instantiate(&self, deadline: Duration, slot: Slot) -> Result<Live, TryError> {
+    /// One instantiation in `slot`; `Ok(Err(slot))` when wasmtime's pool was full.
+    fn try_instantiate(&self, slot: Slot) -> Result<Result<Live, Slot>, SandboxError> {
         let mut builder = WasiCtxBuilder::new();
         builder
             .allow_tcp(false)
@@ -458,46 +649,64 @@ impl Sandbox {
             Ok(UpdateDeadline::Continue(ticks_for(deadline - now)))
         });
         // Start functions run wasm too: the deadline must be in place before instantiating.
-        self.arm(&mut store, deadline);
+        // (Only the pre-initialized interpreter's own start runs here, never the program.)
+        self.arm(
+            &mut store,
+            TestLimit {
+                wall: self.config.timeout,
+                fuel: None,
+            },
+        );
         match self.pre.instantiate(&mut store) {
-            Ok(harness) => Ok(Live {
+            Ok(harness) => Ok(Ok(Live {
                 store,
                 harness,
                 _slot: slot,
+            })),
+            Err(e) if is_pool_full(&e) => Ok(Err(slot)),
+            Err(e) => Err(SandboxError::Guest {
+                context: "instantiating the guest",
+                message: format!("{e:#}"),
             }),
-            Err(e) if is_pool_full(&e) => Err(TryError::PoolFull(slot)),
-            Err(e) => Err(TryError::Failed(classify_trap(
-                &e,
-                store.data().limiter.refused,
-            ))),
         }
     }
 
-    /// Gives `store` `limit` of wall-clock time from now (and the fuel budget, if any).
-    fn arm(&self, store: &mut Store<State>, limit: Duration) {
-        store.data_mut().deadline = Instant::now() + limit;
-        store.set_epoch_deadline(ticks_for(limit));
-        if let Some(fuel) = self.config.fuel {
-            // Cannot fail: fuel is enabled whenever `config.fuel` is set.
-            let _ = store.set_fuel(fuel);
+    /// Gives `store` `limit` from now: a wall-clock deadline, and fuel when the engine
+    /// counts it (`None`: as good as unlimited).
+    fn arm(&self, store: &mut Store<State>, limit: TestLimit) {
+        store.data_mut().deadline = Instant::now() + limit.wall;
+        store.set_epoch_deadline(ticks_for(limit.wall));
+        if self.fuel_enabled() {
+            // Cannot fail: fuel is enabled.
+            let _ = store.set_fuel(limit.fuel.unwrap_or(u64::MAX));
         }
     }
 
-    /// Instantiates and prepares `program`; `Err` carries the outcome of a failed start.
-    fn start(&self, program: &str, header: bool) -> Result<(Live, Prepared), StartError> {
-        let mut live = self.instantiate(self.config.timeout)?;
+    /// Instantiates (in `slot`, or a slot waited for) and prepares `program`; `Err` carries
+    /// the outcome of a failed start.
+    fn start(
+        &self,
+        slot: Option<Slot>,
+        program: &str,
+        header: bool,
+        deterministic: bool,
+        problem: &str,
+    ) -> Result<(Live, Prepared), StartError> {
+        let mut live = self.instantiate(slot).map_err(StartError::Sandbox)?;
         let cap = u32::try_from(self.config.output_limit).unwrap_or(u32::MAX);
-        self.arm(&mut live.store, self.config.timeout);
+        self.arm(&mut live.store, self.start_limit());
         let p = match live
             .harness
             .call_prepare(&mut live.store, program, header, cap, cap)
         {
             Ok(p) => p,
             Err(e) => {
-                return Err(StartError::Outcome(classify_trap(
-                    &e,
-                    live.store.data().limiter.refused,
-                )))
+                return Err(
+                    match self.trap_outcome(&e, &live.store, deterministic, problem, None) {
+                        Ok(outcome) => StartError::Outcome(outcome),
+                        Err(e) => StartError::Sandbox(e),
+                    },
+                )
             }
         };
         let compile_error = (!p.error_type.is_empty()).then(|| Outcome::CompileError {
@@ -514,8 +723,21 @@ impl Sandbox {
         ))
     }
 
-    /// Runs `program` once on `stdin` (no tests, no comparison): what `stepcoder exec` prints.
+    /// Runs `program` once on `stdin` (no tests, no comparison): what `stepcoder exec` prints
+    /// and what `serve`'s `/run_code` answers. Its limit is always the wall clock
+    /// ([`SandboxConfig::timeout`], SandboxFusion's seconds-based `run_timeout`), plus the
+    /// extra cap [`SandboxConfig::fuel`] if set; the fuel budgets do not apply. A panic inside
+    /// the sandbox is [`SandboxError::Panic`].
     pub fn run(&self, program: &str, stdin: &str) -> Result<RunReport, SandboxError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            #[cfg(test)]
+            tests::fault_hook(program);
+            self.run_inner(program, stdin)
+        }))
+        .map_err(|_| SandboxError::Panic("running a program (plain run)".into()))?
+    }
+
+    fn run_inner(&self, program: &str, stdin: &str) -> Result<RunReport, SandboxError> {
         let mut report = RunReport {
             status: RunStatus::Ok,
             exit_code: 0,
@@ -525,10 +747,11 @@ impl Sandbox {
             executed_lines: Vec::new(),
             executable_lines: Vec::new(),
         };
-        let (mut live, prepared) = match self.start(program, false) {
+        let (mut live, prepared) = match self.start(None, program, false, false, "<run>") {
             Ok(x) => x,
             Err(StartError::Outcome(outcome)) => {
                 report.status = run_status(&outcome);
+                report.exit_code = 1;
                 return Ok(report);
             }
             Err(StartError::Sandbox(e)) => return Err(e),
@@ -559,7 +782,13 @@ impl Sandbox {
             setup: String::new(),
             trace: self.config.coverage,
         };
-        self.arm(&mut live.store, self.config.timeout);
+        self.arm(
+            &mut live.store,
+            TestLimit {
+                wall: self.config.timeout,
+                fuel: self.config.fuel,
+            },
+        );
         match live.harness.call_run_test(&mut live.store, &spec) {
             Ok(r) => {
                 report.exit_code = r.exit_code;
@@ -567,7 +796,8 @@ impl Sandbox {
                     "ok" => RunStatus::Ok,
                     "memory" => RunStatus::MemoryLimit,
                     "output-limit" => RunStatus::OutputLimit,
-                    _ => RunStatus::RuntimeError,
+                    "exception" | "exit" => RunStatus::RuntimeError,
+                    other => return Err(unknown_status(other)),
                 };
                 if r.status == "exception" {
                     report.exit_code = 1;
@@ -605,31 +835,75 @@ impl Sandbox {
         Ok(report)
     }
 
-    /// Per-test time limits for `problem` under this sandbox's [`TimeBudget`].
-    pub fn budgets(&self, problem: &Problem) -> Result<Arc<Vec<Duration>>, SandboxError> {
+    /// Per-test limits for `problem` under this sandbox's [`TimeBudget`] (the derived ones
+    /// run the canonical solution once and are remembered).
+    pub fn budgets(&self, problem: &Problem) -> Result<Arc<Vec<TestLimit>>, SandboxError> {
         let n = problem.tests.len();
-        let TimeBudget::Derived { factor, floor_ms } = self.config.budget else {
-            return Ok(Arc::new(vec![self.config.timeout; n]));
+        let timeout = self.config.timeout;
+        let fixed = |fuel| {
+            Arc::new(vec![
+                TestLimit {
+                    wall: timeout,
+                    fuel
+                };
+                n
+            ])
         };
+        match self.config.budget {
+            TimeBudget::Fixed => return Ok(fixed(self.config.fuel)),
+            TimeBudget::Fuel { fuel } => return Ok(fixed(Some(fuel))),
+            TimeBudget::Derived { .. } | TimeBudget::DerivedFuel { .. } => {}
+        }
         let key = format!("{}\0{}", problem.id, problem.canonical_solution);
         if let Some(b) = self.budgets.lock().ok().and_then(|mut m| m.get(&key)) {
             return Ok(b);
         }
-        let full = vec![self.config.timeout; n];
+        let full = self.start_limit();
         let cost = if problem.canonical_solution.trim().is_empty() {
             None
         } else {
-            Some(self.execute_with(&problem.canonical_solution, problem, &full, false)?)
+            let limits = vec![full; n];
+            // Measured as the programs will run (with coverage if they have it), so that a
+            // program as costly as the canonical solution fits a factor of 1.
+            Some(self.execute_inner(
+                &problem.canonical_solution,
+                problem,
+                &limits,
+                self.config.coverage,
+                None,
+            )?)
         };
-        let floor = Duration::from_millis(floor_ms);
-        let budgets: Vec<Duration> = (0..n)
-            .map(|i| match cost.as_ref().and_then(|r| r.tests.get(i)) {
-                Some(t) if t.outcome.is_passed() => {
+        let passed = |i: usize| {
+            cost.as_ref()
+                .and_then(|(r, used)| Some((r.tests.get(i)?, *used.get(i)?)))
+                .filter(|(t, _)| t.outcome.is_passed())
+        };
+        let budgets: Vec<TestLimit> = (0..n)
+            .map(|i| match (self.config.budget, passed(i)) {
+                (TimeBudget::Derived { factor, floor_ms }, Some((t, _))) => {
                     let scaled = Duration::from_micros(t.duration_us).mul_f64(factor.max(1.0));
-                    scaled.max(floor).min(self.config.timeout)
+                    TestLimit {
+                        wall: scaled.max(Duration::from_millis(floor_ms)).min(timeout),
+                        fuel: self.config.fuel,
+                    }
                 }
-                // A canonical solution that fails this test tells nothing: full budget.
-                _ => self.config.timeout,
+                (
+                    TimeBudget::DerivedFuel {
+                        factor,
+                        floor,
+                        fuel,
+                    },
+                    Some((_, used)),
+                ) => {
+                    // f64 holds every fuel count below 2^53 exactly: the same on every machine.
+                    let scaled = (used as f64 * factor.max(1.0)).min(u64::MAX as f64) as u64;
+                    TestLimit {
+                        wall: timeout,
+                        fuel: Some(scaled.max(floor).min(fuel)),
+                    }
+                }
+                // A canonical solution that fails this test tells nothing: the full limit.
+                _ => full,
             })
             .collect();
         let budgets = Arc::new(budgets);
@@ -639,52 +913,69 @@ impl Sandbox {
         Ok(budgets)
     }
 
-    fn execute_with(
+    /// Runs `program` on every test of `problem` under `limits`; also returns the fuel each
+    /// test used (0 where fuel is not counted).
+    fn execute_inner(
         &self,
         program: &str,
         problem: &Problem,
-        budgets: &[Duration],
+        limits: &[TestLimit],
         coverage: bool,
-    ) -> Result<ExecReport, SandboxError> {
+        slot: Option<Slot>,
+    ) -> Result<(ExecReport, Vec<u64>), SandboxError> {
+        let deterministic = self.config.is_deterministic();
         let header =
             self.config.import_header && !matches!(problem.kind, ProblemKind::Assert { .. });
-        let (live, prepared) = match self.start(program, header) {
+        let (live, prepared) = match self.start(slot, program, header, deterministic, &problem.id) {
             Ok(x) => x,
             Err(StartError::Sandbox(e)) => return Err(e),
             Err(StartError::Outcome(outcome)) => {
-                // The interpreter did not even start (should not happen with sane limits):
-                // every test gets that outcome.
-                let tests = problem
+                // The program did not even compile within the limits (a huge program): every
+                // test gets that outcome.
+                let tests: Vec<TestReport> = problem
                     .tests
                     .iter()
                     .map(|_| TestReport::new(outcome.clone()))
                     .collect();
-                return Ok(ExecReport::from_tests(tests));
+                let used = vec![0; tests.len()];
+                return Ok((ExecReport::from_tests(tests), used));
             }
         };
         if let Some(ce) = prepared.compile_error {
-            return Ok(ExecReport::compile_failure(ce));
+            return Ok((
+                ExecReport::compile_failure(ce),
+                vec![0; problem.tests.len()],
+            ));
         }
         let run = TestRun {
             sandbox: self,
             program,
             problem,
-            budgets,
+            limits,
             coverage,
             header,
+            // Under a fuel budget every test runs after the same tests in the same instance
+            // (a fresh one only after a trap or limit), so the fuel each uses is the same in
+            // every run; splitting over idle workers would make that depend on timing.
+            split: !deterministic,
             failure: Mutex::new(None),
         };
-        let (tests, _) = run.range(0, problem.tests.len(), Some(live));
+        let (tests, _) = run.range(0, problem.tests.len(), Some(Held::Live(live)));
         if let Some(e) = run.failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
             // A test could not get an instance: no report rather than a made-up outcome.
             return Err(e);
         }
+        let (tests, used): (Vec<TestReport>, Vec<u64>) = tests.into_iter().unzip();
         let mut report = ExecReport::from_tests(tests);
         report.executable_lines = prepared.executable_lines;
-        Ok(report)
+        Ok((report, used))
     }
 
     /// Runs `program` against every test of `problem`.
+    ///
+    /// `Err` is always the sandbox's failure, never the program's: no free instance in time
+    /// ([`SandboxError::PoolExhausted`]), a fuel budget's safety net reached
+    /// ([`SandboxError::SafetyNet`]), the guest misbehaving.
     pub fn execute_program(
         &self,
         program: &str,
@@ -694,39 +985,119 @@ impl Sandbox {
         // there anyway, and an instance made on the caller's thread would sit in its pool slot
         // while the tests wait for a worker, so many callers could fill the pool with idle
         // instances while a worker waits for a slot.
+        #[cfg(test)]
+        tests::fault_hook(program);
+        let limits = self.budgets(problem)?;
+        let slot = self.take_slot()?;
+        self.execute_in(program, problem, &limits, slot)
+    }
+
+    /// A pool slot, waiting up to `instance_wait` for one.
+    ///
+    /// Slots are taken here, on the caller's thread, before any work enters rayon's pool:
+    /// inside the pool nothing waits for a slot. (A worker waiting inside `rayon::join` runs
+    /// other jobs; had one of them waited for a slot while the worker held one further down
+    /// its stack, a few programs could hold every slot and wait for each other.)
+    fn take_slot(&self) -> Result<Slot, SandboxError> {
+        self.slots
+            .take(Instant::now() + self.config.instance_wait)
+            .ok_or(SandboxError::PoolExhausted {
+                waited: self.config.instance_wait,
+            })
+    }
+
+    /// Runs `program` in an instance in `slot`, inside rayon's pool.
+    fn execute_in(
+        &self,
+        program: &str,
+        problem: &Problem,
+        limits: &[TestLimit],
+        slot: Slot,
+    ) -> Result<ExecReport, SandboxError> {
         rayon::scope(|_| {
-            #[cfg(test)]
-            tests::fault_hook(program);
-            let budgets = self.budgets(problem)?;
-            self.execute_with(program, problem, &budgets, self.config.coverage)
+            self.execute_inner(program, problem, limits, self.config.coverage, Some(slot))
+                .map(|(report, _)| report)
         })
     }
 
     /// Runs many programs on all cores (rayon); results come back in input order and a
     /// panic in one job becomes that job's error, never the batch's.
+    ///
+    /// This thread feeds the jobs to rayon's pool, each with a pool slot taken here (see
+    /// `take_slot`), so a full pool slows the batch down but never stalls it.
     pub fn execute_many(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
-        jobs.par_iter()
-            .map(|(program, problem)| {
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.execute_program(program, problem)
-                }))
-                .map_err(|_| {
-                    CoreError::Executor(format!("panic while running problem {}", problem.id))
-                })?
+        let results: Vec<Mutex<Option<Result<ExecReport, CoreError>>>> =
+            jobs.iter().map(|_| Mutex::new(None)).collect();
+        let caught = |problem: &Problem, f: &dyn Fn() -> Result<ExecReport, SandboxError>| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .unwrap_or_else(|_| {
+                    Err(SandboxError::Panic(format!(
+                        "running a program on problem {}",
+                        problem.id
+                    )))
+                })
                 .map_err(CoreError::from)
+        };
+        rayon::in_place_scope(|scope| {
+            for ((program, problem), out) in jobs.iter().zip(&results) {
+                let prepared = caught(problem, &|| {
+                    #[cfg(test)]
+                    tests::fault_hook(program);
+                    Ok(ExecReport::from_tests(Vec::new()))
+                })
+                .and_then(|_| self.budgets(problem).map_err(CoreError::from))
+                .and_then(|limits| Ok((limits, self.take_slot()?)));
+                match prepared {
+                    Err(e) => *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(Err(e)),
+                    Ok((limits, slot)) => {
+                        let slot = Mutex::new(Some(slot));
+                        scope.spawn(move |_| {
+                            let r = caught(problem, &|| {
+                                let slot = slot
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .take()
+                                    .ok_or(SandboxError::Guest {
+                                        context: "running a batch",
+                                        message: "a job ran twice".into(),
+                                    })?;
+                                self.execute_in(program, problem, &limits, slot)
+                            });
+                            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                        });
+                    }
+                }
+            }
+        });
+        results
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| Err(CoreError::Executor("a batch job did not run".into())))
             })
             .collect()
+    }
+
+    /// [`Sandbox::execute_program`] with a panic turned into an executor error.
+    fn execute_caught(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.execute_program(program, problem)
+        }))
+        .map_err(|_| {
+            CoreError::from(SandboxError::Panic(format!(
+                "running a program on problem {}",
+                problem.id
+            )))
+        })?
+        .map_err(CoreError::from)
     }
 }
 
 impl Executor for Sandbox {
     /// A panic inside the sandbox becomes an executor error, never an outcome.
     fn execute(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.execute_program(program, problem)
-        }))
-        .map_err(|_| CoreError::Executor(format!("panic while running problem {}", problem.id)))?
-        .map_err(CoreError::from)
+        self.execute_caught(program, problem)
     }
 
     fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
@@ -741,80 +1112,129 @@ impl Executor for Sandbox {
 /// a fresh instance of the same program. So a program with heavy tests no longer runs them
 /// one after another on one core while the other cores idle, and with all cores busy (a
 /// training batch) nothing changes. An instance still serves only the tests of one program
-/// and is dropped after any trap or limit.
+/// and is dropped after any trap or limit. Under a fuel budget nothing is split (`split`).
 struct TestRun<'a> {
     sandbox: &'a Sandbox,
     program: &'a str,
     problem: &'a Problem,
-    budgets: &'a [Duration],
+    limits: &'a [TestLimit],
     coverage: bool,
     header: bool,
-    /// The first failure of the sandbox itself (no instance for a test): the run's result.
+    split: bool,
+    /// The first failure of the sandbox itself (no instance for a test, the safety net, an
+    /// unknown guest status): the run's result.
     failure: Mutex<Option<SandboxError>>,
 }
 
 /// Hands the first half's instance to the second half when that runs after it on any thread.
 struct Handoff {
     second_started: bool,
-    live: Option<Live>,
+    held: Option<Held>,
 }
 
+/// One test's report and the fuel it used.
+type Ran = (TestReport, u64);
+
 impl TestRun<'_> {
-    /// Runs tests `lo..hi` (reports in order), starting with `live` if given; returns the
-    /// instance if it is still fit for more tests of this program.
-    fn range(&self, lo: usize, hi: usize, live: Option<Live>) -> (Vec<TestReport>, Option<Live>) {
-        if hi <= lo + 1 {
-            if hi <= lo {
-                return (Vec::new(), live);
+    /// Runs tests `lo..hi` (reports in order), starting with `held` if given; returns what it
+    /// holds at the end (an instance still fit for more tests of this program, or a slot).
+    fn range(&self, lo: usize, hi: usize, held: Option<Held>) -> (Vec<Ran>, Option<Held>) {
+        if !self.split || hi <= lo + 1 {
+            let mut held = held;
+            let mut out = Vec::with_capacity(hi.saturating_sub(lo));
+            for i in lo..hi {
+                if self.failed() {
+                    // The run's result is the error: stop spending time on it.
+                    break;
+                }
+                let (ran, next) = self.one(i, held);
+                out.push(ran);
+                held = next;
             }
-            let (report, live) = self.one(lo, live);
-            return (vec![report], live);
+            return (out, held);
         }
         let mid = lo + (hi - lo) / 2;
         let handoff = Mutex::new(Handoff {
             second_started: false,
-            live: None,
+            held: None,
         });
         let lock = || handoff.lock().unwrap_or_else(|e| e.into_inner());
-        let (mut first, (second, live)) = rayon::join(
+        let ((mut first, first_held), second) = rayon::join(
             || {
-                let (reports, live) = self.range(lo, mid, live);
+                let (reports, held) = self.range(lo, mid, held);
                 let mut h = lock();
-                // A second half already running elsewhere has its own instance: drop ours now.
-                if !h.second_started {
-                    h.live = live;
+                if h.second_started {
+                    // The second half started elsewhere; it may yet hand its tests back.
+                    (reports, held)
+                } else {
+                    h.held = held;
+                    (reports, None)
                 }
-                reports
             },
             || {
-                let live = {
+                let held = {
                     let mut h = lock();
                     h.second_started = true;
-                    h.live.take()
+                    h.held.take()
                 };
-                self.range(mid, hi, live)
+                if held.is_some() {
+                    return Some(self.range(mid, hi, held));
+                }
+                // Stolen while the first half runs: a fresh instance only if a slot is free
+                // now (nothing waits for a slot inside rayon's pool, see `take_slot`);
+                // otherwise the first half runs these tests afterwards.
+                let slot = self.sandbox.slots.try_take()?;
+                Some(self.range(mid, hi, Some(Held::Slot(slot))))
             },
         );
+        let (second, held) = match second {
+            Some(done) => done,
+            None => self.range(mid, hi, first_held),
+        };
         first.extend(second);
-        (first, live)
+        (first, held)
     }
 
-    /// Runs test `i` in `live` (or a fresh instance).
-    fn one(&self, i: usize, live: Option<Live>) -> (TestReport, Option<Live>) {
+    fn failed(&self) -> bool {
+        self.failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Records the sandbox's failure; the report returned with it is a placeholder that is
+    /// never returned (`execute_inner` returns the error instead).
+    fn fail(&self, e: SandboxError) -> (Ran, Option<Held>) {
+        let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
+        failure.get_or_insert(e);
+        ((TestReport::new(Outcome::Timeout), 0), None)
+    }
+
+    /// Runs test `i` in the instance held (or a fresh one, in the slot held).
+    fn one(&self, i: usize, held: Option<Held>) -> (Ran, Option<Held>) {
         let sb = self.sandbox;
+        let deterministic = sb.config.is_deterministic();
         let test = &self.problem.tests[i];
-        let limit = self.budgets.get(i).copied().unwrap_or(sb.config.timeout);
-        let mut inst = match live {
-            Some(l) => l,
-            None => match sb.start(self.program, self.header) {
+        let limit = self.limits.get(i).copied().unwrap_or(sb.start_limit());
+        let slot = match held {
+            Some(Held::Live(l)) => Ok(l),
+            Some(Held::Slot(s)) => Err(Some(s)),
+            None => Err(None),
+        };
+        let mut inst = match slot {
+            Ok(l) => l,
+            // `None` only after a start failed with an outcome (its slot went with it): then
+            // this waits for a slot, holding none.
+            Err(slot) => match sb.start(
+                slot,
+                self.program,
+                self.header,
+                deterministic,
+                &self.problem.id,
+            ) {
                 Ok((l, _)) => l,
-                Err(StartError::Outcome(outcome)) => return (TestReport::new(outcome), None),
-                Err(StartError::Sandbox(e)) => {
-                    let mut failure = self.failure.lock().unwrap_or_else(|e| e.into_inner());
-                    failure.get_or_insert(e);
-                    // A placeholder, never returned: `execute_with` returns the error instead.
-                    return (TestReport::new(Outcome::Timeout), None);
-                }
+                Err(StartError::Outcome(outcome)) => return ((TestReport::new(outcome), 0), None),
+                Err(StartError::Sandbox(e)) => return self.fail(e),
             },
         };
         let spec = spec_for(self.problem, test, self.coverage);
@@ -822,6 +1242,10 @@ impl TestRun<'_> {
         let t0 = Instant::now();
         let result = inst.harness.call_run_test(&mut inst.store, &spec);
         let duration_us = t0.elapsed().as_micros() as u64;
+        let used = match (sb.fuel_enabled(), inst.store.get_fuel()) {
+            (true, Ok(left)) => limit.fuel.unwrap_or(u64::MAX).saturating_sub(left),
+            _ => 0,
+        };
         match result {
             Ok(r) => {
                 // After a MemoryError or a flood the heap is suspect: start afresh.
@@ -829,15 +1253,28 @@ impl TestRun<'_> {
                     r.status.as_str(),
                     "ok" | "exception" | "exit" | "assert-failed"
                 );
-                let mut report = judge(self.problem, test, r);
-                report.duration_us = duration_us;
-                (report, keep.then_some(inst))
+                match judge(self.problem, test, r) {
+                    Ok(mut report) => {
+                        report.duration_us = duration_us;
+                        let next = if keep {
+                            Held::Live(inst)
+                        } else {
+                            Held::Slot(inst.release())
+                        };
+                        ((report, used), Some(next))
+                    }
+                    Err(e) => self.fail(e),
+                }
             }
             Err(e) => {
-                let outcome = classify_trap(&e, inst.store.data().limiter.refused);
-                let mut report = TestReport::new(outcome);
-                report.duration_us = duration_us;
-                (report, None)
+                match sb.trap_outcome(&e, &inst.store, deterministic, &self.problem.id, Some(i)) {
+                    Ok(outcome) => {
+                        let mut report = TestReport::new(outcome);
+                        report.duration_us = duration_us;
+                        ((report, used), Some(Held::Slot(inst.release())))
+                    }
+                    Err(e) => self.fail(e),
+                }
             }
         }
     }
@@ -898,8 +1335,18 @@ fn shorten(s: &str) -> String {
     format!("{}...", &s[..end])
 }
 
-/// Turns the guest's result into an outcome, comparing outputs on this side.
-fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
+/// A guest status this host does not know: the guest and host disagree (a build mismatch), so
+/// nothing can be concluded about the program. Never a pass.
+fn unknown_status(status: &str) -> SandboxError {
+    SandboxError::Guest {
+        context: "reading a test's result",
+        message: format!("unknown status {status:?} from the guest"),
+    }
+}
+
+/// Turns the guest's result into an outcome, comparing outputs on this side; an unknown
+/// status is the sandbox's failure (never a pass).
+fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> Result<TestReport, SandboxError> {
     let outcome = match r.status.as_str() {
         "memory" => Outcome::MemoryLimit,
         "output-limit" => Outcome::OutputLimit,
@@ -916,7 +1363,7 @@ fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
         // The test's own assert failed (raised in the test's code, not the program's): the
         // program answered, wrongly.
         "assert-failed" => failed_assert(&r.result_json, &r.error_type, &r.message),
-        _ => match test {
+        "ok" => match test {
             TestCase::Stdio { expected, .. } => {
                 if stdout_matches(&r.stdout, expected, problem.atol) {
                     Outcome::Passed
@@ -941,16 +1388,18 @@ fn judge(problem: &Problem, test: &TestCase, r: TestResult) -> TestReport {
                     }
                 }
             }
+            // The test's code ran to its end: every assert held.
             TestCase::Assert { .. } => Outcome::Passed,
         },
+        other => return Err(unknown_status(other)),
     };
-    TestReport {
+    Ok(TestReport {
         outcome,
         stdout: r.stdout,
         stderr: r.stderr,
         executed_lines: r.executed_lines,
         duration_us: 0,
-    }
+    })
 }
 
 /// The wrong answer of a failed test assert: `expected` is the assert's source line, `got`
@@ -1071,8 +1520,52 @@ mod tests {
         assert!(out[0].as_ref().unwrap().passed());
         assert!(matches!(&out[1], Err(CoreError::Executor(m)) if m.contains("panic")));
         assert!(out[2].as_ref().unwrap().passed());
-        // And alone, through `execute`.
+        // And alone, through `execute`, and through a plain run.
         assert!(matches!(sb.execute(&bad, &p), Err(CoreError::Executor(_))));
+        assert!(matches!(sb.run(&bad, "5\n"), Err(SandboxError::Panic(_))));
+        // The sandbox is still fine afterwards.
+        assert_eq!(sb.run("print(input())\n", "5\n").unwrap().stdout, "5\n");
+    }
+
+    fn result(status: &str) -> TestResult {
+        TestResult {
+            status: status.into(),
+            stdout: String::new(),
+            stderr: String::new(),
+            error_type: String::new(),
+            message: String::new(),
+            line: 0,
+            exit_code: 0,
+            result_json: String::new(),
+            executed_lines: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_unknown_guest_status_is_an_error_never_a_pass() {
+        let mut p = echo();
+        p.kind = ProblemKind::Assert { entry_point: None };
+        let test = TestCase::Assert {
+            code: "assert f() == 1".into(),
+        };
+        // "ok" on an assert test: the test code ran to its end, a pass.
+        assert!(judge(&p, &test, result("ok")).unwrap().outcome.is_passed());
+        for status in ["", "passed", "OK", "timeout"] {
+            match judge(&p, &test, result(status)) {
+                Err(SandboxError::Guest { message, .. }) => assert!(message.contains("unknown")),
+                other => panic!("{status:?}: {other:?}"),
+            }
+        }
+        // The same on a stdio test whose (empty) output would match.
+        let stdio = TestCase::Stdio {
+            input: String::new(),
+            expected: String::new(),
+        };
+        assert!(judge(&echo(), &stdio, result("ok"))
+            .unwrap()
+            .outcome
+            .is_passed());
+        assert!(judge(&echo(), &stdio, result("weird")).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod adversarial;
 mod asserts;
 mod coverage;
 mod datasets;
+mod fuel;
 mod guest_asset;
 mod kinds;
 mod load;
