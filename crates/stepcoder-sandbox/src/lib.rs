@@ -8,7 +8,16 @@
 //! project's harness (`guest/harness.py`, `guest/wit/harness.wit`), built by
 //! `guest/build.sh` with a pinned componentize-py and shipped zstd-compressed in `assets/`.
 //! Cranelift compiles it once per machine and the result is cached in a user cache
-//! directory. Each program gets a fresh instance (reused only across that program's tests,
+//! directory.
+//!
+//! Limits are wall-clock by default ([`TimeBudget::Fixed`], [`TimeBudget::Derived`]): not
+//! deterministic, a program near its limit may pass on one run and time out on the next.
+//! [`TimeBudget::Fuel`] and [`TimeBudget::DerivedFuel`] count wasm fuel instead, so outcomes
+//! depend on the program only (about 10-25% slower); [`SandboxConfig::deterministic`] is
+//! the setting for training and evaluation. Under them the wall clock is only a safety net
+//! whose stop is [`SandboxError::SafetyNet`], never an outcome.
+//!
+//! Each program gets a fresh instance (reused only across that program's tests,
 //! replaced after any trap or limit); the guest has no files, no environment, no network.
 //!
 //! ```

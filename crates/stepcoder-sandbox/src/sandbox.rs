@@ -81,8 +81,8 @@ impl TimeBudget {
 }
 
 /// Fuel per test of [`TimeBudget::deterministic`] where no canonical solution tells more, and
-/// its cap: about 2 s of the guest's interpreter on the 2-core Xeon this was measured on (the
-/// rate depends on the program: about 1-3 x 10^9 fuel/s).
+/// its cap. A counting loop costs about 2,100 fuel per iteration in the guest (measured by the
+/// tests); how many seconds a unit of fuel is depends on the machine and was not measured yet.
 pub const DEFAULT_FUEL: u64 = 4_000_000_000;
 
 /// Smallest derived fuel budget of [`TimeBudget::deterministic`]: a few milliseconds of the
