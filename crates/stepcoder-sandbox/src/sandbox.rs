@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -427,6 +428,9 @@ pub struct Sandbox {
     budgets: Mutex<BoundedCache<String, Arc<Vec<TestLimit>>>>,
     /// Tests stopped by the wall-clock safety net of a fuel budget (see [`TimeBudget`]).
     safety_net_stops: AtomicU64,
+    /// Batch jobs answered with the report of the same program run on the same problem in
+    /// that batch (see [`Sandbox::execute_many`]).
+    shared_reports: AtomicU64,
     /// `STEPCODER_SANDBOX_DEBUG` set: the guest's raw stderr goes to ours.
     debug_stderr: bool,
 }
@@ -529,6 +533,7 @@ impl Sandbox {
             slots: Slots::new(slots as usize),
             budgets,
             safety_net_stops: AtomicU64::new(0),
+            shared_reports: AtomicU64::new(0),
             debug_stderr: std::env::var_os("STEPCODER_SANDBOX_DEBUG").is_some(),
         })
     }
@@ -543,6 +548,12 @@ impl Sandbox {
     /// too loaded (or a program slept) for the safety net set.
     pub fn safety_net_stops(&self) -> u64 {
         self.safety_net_stops.load(Ordering::Relaxed)
+    }
+
+    /// Batch jobs so far that did not run because the same program ran on the same problem
+    /// in their batch (under the fuel budgets; see [`Sandbox::execute_many`]).
+    pub fn shared_reports(&self) -> u64 {
+        self.shared_reports.load(Ordering::Relaxed)
     }
 
     /// Whether the engine counts fuel (a fuel budget, or the extra cap).
@@ -1023,9 +1034,44 @@ impl Sandbox {
     /// Runs many programs on all cores (rayon); results come back in input order and a
     /// panic in one job becomes that job's error, never the batch's.
     ///
+    /// Under the fuel budgets a program's report on a problem depends on nothing else, so a
+    /// program repeated on the same problem (the same `Problem`, by address) runs once and
+    /// every copy gets its report: a group of rollouts often repeats its programs.
+    pub fn execute_many(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
+        if !self.config.budget.is_deterministic() {
+            return self.execute_each(jobs);
+        }
+        let mut first_of: HashMap<(&str, *const Problem), usize> = HashMap::new();
+        let mut distinct: Vec<(&str, &Problem)> = Vec::new();
+        let copy_of: Vec<usize> = jobs
+            .iter()
+            .map(|&(program, problem)| {
+                *first_of
+                    .entry((program, problem as *const Problem))
+                    .or_insert_with(|| {
+                        distinct.push((program, problem));
+                        distinct.len() - 1
+                    })
+            })
+            .collect();
+        let reports = self.execute_each(&distinct);
+        self.shared_reports
+            .fetch_add((jobs.len() - distinct.len()) as u64, Ordering::Relaxed);
+        copy_of
+            .into_iter()
+            .map(|i| match &reports[i] {
+                Ok(report) => Ok(report.clone()),
+                Err(CoreError::Executor(message)) => Err(CoreError::Executor(message.clone())),
+                Err(other) => Err(CoreError::Executor(other.to_string())),
+            })
+            .collect()
+    }
+
+    /// [`Sandbox::execute_many`] without sharing reports: every job runs.
+    ///
     /// This thread feeds the jobs to rayon's pool, each with a pool slot taken here (see
     /// `take_slot`), so a full pool slows the batch down but never stalls it.
-    pub fn execute_many(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
+    fn execute_each(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
         let results: Vec<Mutex<Option<Result<ExecReport, CoreError>>>> =
             jobs.iter().map(|_| Mutex::new(None)).collect();
         let caught = |problem: &Problem, f: &dyn Fn() -> Result<ExecReport, SandboxError>| {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use stepcoder_core::{CoreError, Executor, Outcome, Problem};
+use stepcoder_core::{CoreError, ExecReport, Executor, Outcome, Problem};
 use stepcoder_sandbox::{Sandbox, SandboxConfig, SandboxError, TestLimit, TimeBudget};
 
 use crate::stdio;
@@ -203,4 +203,45 @@ fn contradictory_budgets_are_refused() {
     });
     assert!(SandboxConfig::deterministic().is_deterministic());
     assert!(!SandboxConfig::default().is_deterministic());
+}
+
+#[test]
+fn a_batch_runs_a_repeated_program_once_per_problem_under_fuel_budgets() {
+    let p = count_problem(&[3, 5]);
+    let q = count_problem(&[4]);
+    let wrong = "print(1)\n";
+    let jobs = [
+        (COUNT, &p),
+        (wrong, &p),
+        (COUNT, &p),
+        (COUNT, &q),
+        (wrong, &p),
+        (COUNT, &p),
+    ];
+    let fuel = fuel_sandbox(TimeBudget::Fuel { fuel: 200_000_000 }, Duration::from_secs(60));
+    // Reports less their wall times, which differ from run to run.
+    let timeless = |mut r: ExecReport| {
+        r.tests.iter_mut().for_each(|t| t.duration_us = 0);
+        r
+    };
+    let reports: Vec<_> = fuel
+        .execute_batch(&jobs)
+        .into_iter()
+        .map(|r| timeless(r.unwrap()))
+        .collect();
+    // Three copies of COUNT on `p` and two of `wrong` share the first one's report.
+    assert_eq!(fuel.shared_reports(), 3);
+    let alone: Vec<_> = jobs
+        .iter()
+        .map(|(program, problem)| timeless(fuel.execute(program, problem).unwrap()))
+        .collect();
+    assert_eq!(reports, alone, "a shared report is the program's own");
+    assert!(reports[0].passed() && reports[3].passed() && !reports[1].passed());
+
+    // Under the wall clock every job runs: its outcome may depend on the machine.
+    let wall = Sandbox::new(SandboxConfig::default()).unwrap();
+    for r in wall.execute_batch(&jobs) {
+        r.unwrap();
+    }
+    assert_eq!(wall.shared_reports(), 0);
 }
