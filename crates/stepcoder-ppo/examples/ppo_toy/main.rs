@@ -1,4 +1,4 @@
-//! PPO + CCCS + FGO on a toy task, end to end on 2 CPU cores in about half a minute.
+//! PPO + CCCS + FGO on a toy task, end to end on 2 CPU cores in about fifteen seconds.
 //!
 //! A tiny random Llama (2 layers, hidden 64) with a 10-token code vocabulary learns to answer
 //! "print the number 7" problems (see `toy.rs` for the task and why it is built so). Programs

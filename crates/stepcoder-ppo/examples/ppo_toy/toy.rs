@@ -25,13 +25,14 @@ use stepcoder_ppo::{
     AdvantageKind, Components, GroupBaseline, KlController, LossConfig, LrSchedule, PpoConfig,
     Trainer,
 };
-use stepcoder_sandbox::{Sandbox, SandboxConfig};
+use stepcoder_sandbox::{Sandbox, SandboxConfig, TimeBudget};
 
 const SPECIALS: [&str; 4] = ["<unk>", "<s>", "<|im_end|>", "<|im_start|>"];
 const PIECES: [&str; 6] = ["print(", "7)", "1)", "\n", "```", " "];
 const TEMPLATE: &str = "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
 
-/// A word-level tokenizer over the code pieces; anything else in a prompt becomes `<unk>`.
+/// A word-level tokenizer over the code pieces; any other word of a prompt becomes one
+/// `<unk>` (a word, not a character: the prompts stay short, so a step costs little).
 pub fn tokenizer(cfg: &Config) -> anyhow::Result<ModelTokenizer> {
     let mut vocab = serde_json::Map::new();
     let mut added = Vec::new();
@@ -48,7 +49,7 @@ pub fn tokenizer(cfg: &Config) -> anyhow::Result<ModelTokenizer> {
     let json = serde_json::json!({
         "version": "1.0", "truncation": null, "padding": null, "added_tokens": added,
         "normalizer": null,
-        "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "print\\(|```|[0-9]\\)|[\\s\\S]"},
+        "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "print\\(|```|[0-9]\\)|\\n| |[^\\n ]+"},
             "behavior": "Isolated", "invert": false},
         "post_processor": null,
         "decoder": {"type": "Fuse"},
@@ -107,12 +108,12 @@ pub fn problems() -> Vec<Problem> {
         .collect()
 }
 
-/// The sandbox of the toy: the defaults, with a deterministic fuel budget per test besides
-/// the wall-clock limit (the toy's programs cannot loop; the budget keeps a loaded machine
-/// from ever deciding an outcome).
+/// The sandbox of the toy: a deterministic fuel budget per test, the wall clock only a
+/// safety net, so a loaded machine never decides an outcome (the toy's programs cannot loop
+/// and use a small part of the budget).
 pub fn sandbox() -> anyhow::Result<Arc<Sandbox>> {
     Ok(Arc::new(Sandbox::new(SandboxConfig {
-        fuel: Some(500_000_000),
+        budget: TimeBudget::Fuel { fuel: 500_000_000 },
         ..SandboxConfig::default()
     })?))
 }
