@@ -1074,44 +1074,22 @@ impl Sandbox {
     fn execute_each(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
         let results: Vec<Mutex<Option<Result<ExecReport, CoreError>>>> =
             jobs.iter().map(|_| Mutex::new(None)).collect();
-        let caught = |problem: &Problem, f: &dyn Fn() -> Result<ExecReport, SandboxError>| {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-                .unwrap_or_else(|_| {
-                    Err(SandboxError::Panic(format!(
-                        "running a program on problem {}",
-                        problem.id
-                    )))
-                })
-                .map_err(CoreError::from)
-        };
         rayon::in_place_scope(|scope| {
             for ((program, problem), out) in jobs.iter().zip(&results) {
-                let prepared = caught(problem, &|| {
+                let put = |r| *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                let prepared = catch_panic(problem, || {
                     #[cfg(test)]
                     tests::fault_hook(program);
-                    Ok(ExecReport::from_tests(Vec::new()))
-                })
-                .and_then(|_| self.budgets(problem).map_err(CoreError::from))
-                .and_then(|limits| Ok((limits, self.take_slot()?)));
+                    let limits = self.budgets(problem)?;
+                    Ok((limits, self.take_slot()?))
+                });
                 match prepared {
-                    Err(e) => *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(Err(e)),
-                    Ok((limits, slot)) => {
-                        let slot = Mutex::new(Some(slot));
-                        scope.spawn(move |_| {
-                            let r = caught(problem, &|| {
-                                let slot = slot
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .take()
-                                    .ok_or(SandboxError::Guest {
-                                        context: "running a batch",
-                                        message: "a job ran twice".into(),
-                                    })?;
-                                self.execute_in(program, problem, &limits, slot)
-                            });
-                            *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                        });
-                    }
+                    Err(e) => put(Err(e)),
+                    Ok((limits, slot)) => scope.spawn(move |_| {
+                        put(catch_panic(problem, || {
+                            self.execute_in(program, problem, &limits, slot)
+                        }))
+                    }),
                 }
             }
         });
@@ -1127,16 +1105,7 @@ impl Sandbox {
 
     /// [`Sandbox::execute_program`] with a panic turned into an executor error.
     fn execute_caught(&self, program: &str, problem: &Problem) -> Result<ExecReport, CoreError> {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.execute_program(program, problem)
-        }))
-        .map_err(|_| {
-            CoreError::from(SandboxError::Panic(format!(
-                "running a program on problem {}",
-                problem.id
-            )))
-        })?
-        .map_err(CoreError::from)
+        catch_panic(problem, || self.execute_program(program, problem))
     }
 }
 
@@ -1149,6 +1118,22 @@ impl Executor for Sandbox {
     fn execute_batch(&self, jobs: &[(&str, &Problem)]) -> Vec<Result<ExecReport, CoreError>> {
         self.execute_many(jobs)
     }
+}
+
+/// `f`, with a panic turned into an executor error naming `problem` (a bug of the sandbox,
+/// never an outcome).
+fn catch_panic<T>(
+    problem: &Problem,
+    f: impl FnOnce() -> Result<T, SandboxError>,
+) -> Result<T, CoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| {
+            Err(SandboxError::Panic(format!(
+                "running a program on problem {}",
+                problem.id
+            )))
+        })
+        .map_err(CoreError::from)
 }
 
 /// The tests of one program, run over as many instances as there are idle worker threads.

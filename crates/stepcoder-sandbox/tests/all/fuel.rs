@@ -218,7 +218,10 @@ fn a_batch_runs_a_repeated_program_once_per_problem_under_fuel_budgets() {
         (wrong, &p),
         (COUNT, &p),
     ];
-    let fuel = fuel_sandbox(TimeBudget::Fuel { fuel: 200_000_000 }, Duration::from_secs(60));
+    let fuel = fuel_sandbox(
+        TimeBudget::Fuel { fuel: 200_000_000 },
+        Duration::from_secs(60),
+    );
     // Reports less their wall times, which differ from run to run.
     let timeless = |mut r: ExecReport| {
         r.tests.iter_mut().for_each(|t| t.duration_us = 0);
