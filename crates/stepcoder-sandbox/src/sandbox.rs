@@ -15,6 +15,9 @@ use wasmtime::{
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
 use crate::cache::BoundedCache;
 use crate::compare::{stdout_matches, values_match};
 use crate::{guest, SandboxError};
@@ -635,6 +638,14 @@ impl Sandbox {
             // Harness failures print a Python traceback on the guest's own stderr.
             builder.inherit_stderr();
         }
+        if self.config.budget.is_deterministic() {
+            // The same random numbers in every run, so a program that draws them (its own
+            // `random`, a hash seed) gets the same outcome too.
+            builder
+                .secure_random(StdRng::seed_from_u64(GUEST_RANDOM_SEED))
+                .insecure_random(StdRng::seed_from_u64(GUEST_RANDOM_SEED + 1))
+                .insecure_random_seed(u128::from(GUEST_RANDOM_SEED));
+        }
         let wasi = builder.build();
         let mut store = Store::new(
             &self.engine,
@@ -1119,6 +1130,9 @@ impl Executor for Sandbox {
         self.execute_many(jobs)
     }
 }
+
+/// Seed of the random numbers programs see under the fuel budgets.
+const GUEST_RANDOM_SEED: u64 = 0x5EED_C0DE;
 
 /// `f`, with a panic turned into an executor error naming `problem` (a bug of the sandbox,
 /// never an outcome).

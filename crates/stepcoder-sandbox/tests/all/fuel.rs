@@ -248,3 +248,31 @@ fn a_batch_runs_a_repeated_program_once_per_problem_under_fuel_budgets() {
     }
     assert_eq!(wall.shared_reports(), 0);
 }
+
+#[test]
+fn programs_draw_the_same_random_numbers_in_every_run_under_fuel_budgets() {
+    let program = "import random\nprint(random.random(), random.randrange(10**9))\n";
+    let outputs: Vec<String> = (0..2)
+        .map(|_| {
+            let s = fuel_sandbox(
+                TimeBudget::Fuel { fuel: 500_000_000 },
+                Duration::from_secs(60),
+            );
+            s.run(program, "").unwrap().stdout
+        })
+        .collect();
+    assert!(
+        !outputs[0].trim().is_empty(),
+        "the program printed: {outputs:?}"
+    );
+    assert_eq!(outputs[0], outputs[1], "two sandboxes, two draws");
+    // So a test whose expected output is that draw passes in every run.
+    let p = stdio(&[("", outputs[0].as_str())]);
+    let s = fuel_sandbox(
+        TimeBudget::Fuel { fuel: 500_000_000 },
+        Duration::from_secs(60),
+    );
+    for _ in 0..2 {
+        assert!(s.execute(program, &p).unwrap().passed());
+    }
+}
