@@ -48,7 +48,7 @@ fn sample(rng: &mut Lcg) -> Sample {
     let mut offsets: Vec<(usize, usize)> = Vec::new();
     let mut f = 0;
     while offsets.len() < TOKENS {
-        let line = if text.ends_with("```python\n") || rng.next() % 12 == 0 {
+        let line = if text.ends_with("```python\n") || rng.next().is_multiple_of(12) {
             f += 1;
             format!("def helper_{f}(values, n, limit):")
         } else {
@@ -78,7 +78,7 @@ fn sample(rng: &mut Lcg) -> Sample {
     let executed: Vec<u32> = executable
         .iter()
         .copied()
-        .filter(|_| rng.next() % 3 != 0)
+        .filter(|_| !rng.next().is_multiple_of(3))
         .collect();
     let mut t = TestReport::new(Outcome::Passed);
     t.executed_lines = executed;

@@ -290,7 +290,7 @@ impl Job<'_> {
     /// Fills `out` (`[b, heads, head_dim]`), one task per (row, key-value head).
     fn run(&self, out: &mut [f32], vector: bool) {
         let rep = self.heads / self.kv_heads;
-        let vector = vector && self.hd % 8 == 0;
+        let vector = vector && self.hd.is_multiple_of(8);
         out.par_chunks_mut(rep * self.hd)
             .enumerate()
             .for_each(|(task, out)| {
@@ -430,7 +430,7 @@ unsafe fn scores_avx2(query: &[f32], keys: &[f32], bias: &[f32], out: &mut [f32]
 unsafe fn weighted_sum_avx2(weights: &[f32], values: &[f32], out: &mut [f32]) {
     use std::arch::x86_64::*;
     let hd = out.len();
-    assert!(hd % 8 == 0 && values.len() >= weights.len() * hd);
+    assert!(hd.is_multiple_of(8) && values.len() >= weights.len() * hd);
     // SAFETY: every load and store covers `[start + 8 * c..][..8]` of `out` or of one value
     // row, with `start + 8 * c + 8 <= start + 8 * lanes <= hd`.
     unsafe {

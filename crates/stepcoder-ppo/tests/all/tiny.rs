@@ -68,7 +68,7 @@ impl Executor for RuleExecutor {
             }));
         }
         let lines = program.lines().count().max(1) as u32;
-        let outcome = if program.len() % 3 == 0 {
+        let outcome = if program.len().is_multiple_of(3) {
             Outcome::Passed
         } else if program.len() % 2 == 1 {
             Outcome::WrongAnswer {
