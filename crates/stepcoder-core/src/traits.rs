@@ -21,6 +21,39 @@ pub trait Executor: Send + Sync {
     }
 }
 
+/// Runs `jobs` through `executor`, and each job whose execution failed (an `Err`: the
+/// executor's fault, never the program's) once more. Returns every job's result in input
+/// order and the number of failed executions, first tries and re-executions together.
+///
+/// A job still `Err` after its re-execution is for the caller to drop: an infrastructure
+/// fault (a full instance pool, an engine failure, a remote endpoint gone, a wall-clock
+/// safety net, a panic) must never become an outcome, a reward or a pass@k sample.
+pub fn execute_with_retry(
+    executor: &dyn Executor,
+    jobs: &[(&str, &Problem)],
+) -> (Vec<Result<ExecReport, CoreError>>, usize) {
+    let mut results = executor.execute_batch(jobs);
+    let failed: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_err()).collect();
+    if failed.is_empty() {
+        return (results, 0);
+    }
+    for &i in &failed {
+        if let Err(e) = &results[i] {
+            tracing::warn!(problem = %jobs[i].1.id, error = %e, "executor error: running the program once more");
+        }
+    }
+    let again: Vec<(&str, &Problem)> = failed.iter().map(|&i| jobs[i]).collect();
+    let mut errors = failed.len();
+    for (&i, result) in failed.iter().zip(executor.execute_batch(&again)) {
+        if let Err(e) = &result {
+            errors += 1;
+            tracing::warn!(problem = %jobs[i].1.id, error = %e, "executor error again: the program is dropped");
+        }
+        results[i] = result;
+    }
+    (results, errors)
+}
+
 /// Turns an execution report into a scalar reward.
 pub trait RewardFn: Send + Sync {
     fn reward(&self, report: &ExecReport) -> f32;

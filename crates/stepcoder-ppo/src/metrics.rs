@@ -80,6 +80,17 @@ pub struct StepMetrics {
     /// curriculum prefix), rewarded by `RewardFn::no_code_reward` whatever their outcome.
     #[serde(default)]
     pub no_code: usize,
+    /// Program executions that failed in the executor (a full instance pool, the engine, a
+    /// remote endpoint, the wall-clock safety net of a fuel budget, a panic): first tries and
+    /// re-executions together. Never the policy's failure and never a reward: each failed
+    /// program is run once more, and dropped when it fails again.
+    #[serde(default)]
+    pub executor_errors: usize,
+    /// Rollouts left out of the step because their program failed to execute twice: no
+    /// reward, advantage or gradient, no curriculum record, not in `outcomes`, `reward_mean`
+    /// or `pass_rate` (which are over the other rollouts).
+    #[serde(default)]
+    pub rollouts_dropped: usize,
     /// Mean per-token KL(policy || reference) of the sampled tokens at rollout time.
     pub kl: f64,
     pub kl_beta: f64,
@@ -108,7 +119,8 @@ pub struct StepMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RolloutSample {
     pub step: u64,
-    /// Row in the step's batch (`samples_per_problem` consecutive rows share a problem).
+    /// Row in the step's batch (`samples_per_problem` consecutive rows share a problem). A
+    /// row dropped after an executor error (see `StepMetrics::rollouts_dropped`) has no line.
     pub row: usize,
     pub problem: String,
     /// Curriculum stage of the row (see `stepcoder_curriculum`).

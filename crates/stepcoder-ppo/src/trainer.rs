@@ -15,7 +15,8 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use stepcoder_core::prompt::{code_prompt, prompt_prefix, stop_sequences, CODE_FENCE_CLOSE};
 use stepcoder_core::{
-    CompletionSpan, CurriculumSchedule, ExecReport, Executor, Problem, RewardFn, TokenMasker,
+    execute_with_retry, CompletionSpan, CoreError, CurriculumSchedule, ExecReport, Executor,
+    Problem, RewardFn, TokenMasker,
 };
 use stepcoder_fgo::{FenceMode, Program};
 use stepcoder_model::{
@@ -593,7 +594,11 @@ struct Rollouts {
     wrote_code: Vec<bool>,
     /// Each row's hidden states from sampling (with [`PpoConfig::score_from_sampling`]).
     sampled_states: Option<Vec<Tensor>>,
-    reports: Vec<ExecReport>,
+    /// Each row's report, or the executor's error when its program failed to execute twice
+    /// (see [`execute_with_retry`]).
+    results: Vec<std::result::Result<ExecReport, CoreError>>,
+    /// Failed executions, first tries and re-executions together.
+    executor_errors: usize,
     generation_s: f64,
     /// Execution time past the end of generation (the part not hidden behind it).
     execution_s: f64,
@@ -607,13 +612,81 @@ struct Batch {
     prompts: Vec<Vec<u32>>,
     /// Each row's problem (index into the trainer's problems).
     groups: Vec<usize>,
-    samples_per_problem: usize,
+    /// Each row's plan (index into `plans`).
+    plan_index: Vec<usize>,
+    /// Each row's place in the step's batch as sampled (rows dropped after an executor
+    /// error leave gaps; see [`drop_unexecuted`]).
+    rows: Vec<usize>,
 }
 
 impl Batch {
     fn plan_of(&self, row: usize) -> &stepcoder_core::PromptPlan {
-        &self.plans[row / self.samples_per_problem]
+        &self.plans[self.plan_index[row]]
     }
+}
+
+/// Keeps the `v[i]` with `keep[i]`.
+fn retain_rows<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+/// Takes the rows whose program failed to execute (twice: see [`execute_with_retry`]) out
+/// of the step: out of the batch and the rollouts, so they get no reward, no advantage, no
+/// gradient, no curriculum record and no place in the outcome counts. Returns the other
+/// rows' reports and how many were dropped.
+///
+/// A dropped row's group keeps its other rows, and its group baseline is computed from
+/// them alone. They are independent samples of the policy on the same prompt, so their
+/// mean is still an unbiased baseline for each of them (dropping the whole group would
+/// throw their signal away to protect nothing); a group left with one row has no outcome
+/// advantage (its reward is its own mean), so it adds no signal and no bias. An executor
+/// fault is not a property of the program (a full pool, the engine, a panic, a remote
+/// endpoint), so the survivors are not a selection by quality. The exception is the
+/// wall-clock safety net of the fuel budgets: mostly the machine's load, but a program
+/// that sleeps reaches it every time. Such a program's outcome is not defined by its code
+/// (it depends on the clock), so it is left out rather than scored either way.
+///
+/// When every row failed, the executor is broken rather than unlucky: the step fails with
+/// the first error instead of training on nothing.
+fn drop_unexecuted(
+    step: u64,
+    problems: &[Problem],
+    batch: &mut Batch,
+    rollouts: &mut Rollouts,
+) -> Result<(Vec<ExecReport>, usize)> {
+    let results = std::mem::take(&mut rollouts.results);
+    let keep: Vec<bool> = results.iter().map(|r| r.is_ok()).collect();
+    let dropped = keep.iter().filter(|k| !**k).count();
+    let mut first_error = None;
+    for (r, result) in results.iter().enumerate() {
+        if let Err(e) = result {
+            tracing::warn!(step, row = batch.rows[r], problem = %problems[batch.groups[r]].id, error = %e,
+                "rollout dropped from the update: its program failed to execute twice");
+            first_error.get_or_insert_with(|| e.to_string());
+        }
+    }
+    if dropped > 0 {
+        if dropped == keep.len() {
+            return Err(PpoError::Core(CoreError::Executor(format!(
+                "step {step}: every rollout's program failed to execute twice (an executor fault, not the policy's); the first error: {}",
+                first_error.unwrap_or_default()
+            ))));
+        }
+        retain_rows(&mut rollouts.completions, &keep);
+        retain_rows(&mut rollouts.wrote_code, &keep);
+        if let Some(states) = rollouts.sampled_states.as_mut() {
+            retain_rows(states, &keep);
+        }
+        retain_rows(&mut batch.prompts, &keep);
+        retain_rows(&mut batch.groups, &keep);
+        retain_rows(&mut batch.plan_index, &keep);
+        retain_rows(&mut batch.rows, &keep);
+    }
+    Ok((results.into_iter().filter_map(|r| r.ok()).collect(), dropped))
 }
 
 /// Phase 3's output.
@@ -892,10 +965,14 @@ impl Trainer {
     /// then `update` (the PPO epochs). Returns (and logs) its metrics.
     pub fn step(&mut self) -> Result<StepMetrics> {
         let t_start = Instant::now();
-        let batch = self.plan()?;
+        let mut batch = self.plan()?;
         let mut rollouts = self.sample_and_execute(&batch)?;
+        // Every sampled token, also those of rows dropped below.
+        let generated: usize = rollouts.completions.iter().map(|c| c.token_ids.len()).sum();
+        let (reports, rollouts_dropped) =
+            drop_unexecuted(self.step, &self.problems, &mut batch, &mut rollouts)?;
         let t_train = Instant::now();
-        let judged = self.judge(&batch, &rollouts)?;
+        let judged = self.judge(&batch, &rollouts, &reports)?;
         let roll = self.build_rollout(
             &rollouts.completions,
             rollouts.sampled_states.take(),
@@ -912,7 +989,6 @@ impl Trainer {
         let training_s = t_train.elapsed().as_secs_f64();
 
         let completions = &rollouts.completions;
-        let generated: usize = completions.iter().map(|c| c.token_ids.len()).sum();
         let resp_tokens = roll.resp_mask.sum_all()?.to_scalar::<f32>()? as f64;
         let masked_in = (&roll.resp_mask * &roll.fgo_mask)?
             .sum_all()?
@@ -927,6 +1003,8 @@ impl Trainer {
             pass_rate: judged.outcomes.passed as f64 / judged.outcomes.total().max(1) as f64,
             outcomes: judged.outcomes,
             no_code: judged.no_code,
+            executor_errors: rollouts.executor_errors,
+            rollouts_dropped,
             kl: kl_mean,
             kl_beta: self.cfg.kl.beta(),
             entropy: update.entropy / nmb,
@@ -954,8 +1032,7 @@ impl Trainer {
             skipped_updates: update.skipped,
         };
         if let Some(log) = self.samples.as_mut() {
-            let samples: Vec<RolloutSample> = rollouts
-                .reports
+            let samples: Vec<RolloutSample> = reports
                 .iter()
                 .enumerate()
                 .map(|(r, report)| {
@@ -963,7 +1040,7 @@ impl Trainer {
                     let plan = batch.plan_of(r);
                     RolloutSample {
                         step: self.step,
-                        row: r,
+                        row: batch.rows[r],
                         problem: self.problems[batch.groups[r]].id.clone(),
                         stage: plan.stage,
                         prefix: plan.prefix.clone(),
@@ -1005,6 +1082,7 @@ impl Trainer {
         let mut plans = Vec::with_capacity(n_prob);
         let mut prompts = Vec::with_capacity(n_prob * k);
         let mut groups = Vec::with_capacity(n_prob * k);
+        let mut plan_index = Vec::with_capacity(n_prob * k);
         for &pi in &idx {
             let mut plan = self.parts.curriculum.plan(&self.problems[pi]);
             // The policy writes the prefix's last line break itself (see `prompt_prefix`);
@@ -1014,28 +1092,35 @@ impl Trainer {
             for _ in 0..k {
                 prompts.push(ids.clone());
                 groups.push(pi);
+                plan_index.push(plans.len());
             }
             plans.push(plan);
         }
         Ok(Batch {
             plans,
+            rows: (0..prompts.len()).collect(),
             prompts,
             groups,
-            samples_per_problem: k,
+            plan_index,
         })
     }
 
     /// Phase 3: each row's outcome and raw reward, the curriculum's record of it, and its
     /// FGO token mask.
-    fn judge(&mut self, batch: &Batch, rollouts: &Rollouts) -> Result<Judged> {
+    fn judge(
+        &mut self,
+        batch: &Batch,
+        rollouts: &Rollouts,
+        reports: &[ExecReport],
+    ) -> Result<Judged> {
         let mut judged = Judged {
             outcomes: OutcomeCounts::default(),
             no_code: 0,
-            raw_rewards: Vec::with_capacity(rollouts.reports.len()),
+            raw_rewards: Vec::with_capacity(reports.len()),
             stage_histogram: Default::default(),
-            token_masks: Vec::with_capacity(rollouts.reports.len()),
+            token_masks: Vec::with_capacity(reports.len()),
         };
-        for (r, report) in rollouts.reports.iter().enumerate() {
+        for (r, report) in reports.iter().enumerate() {
             let problem = &self.problems[batch.groups[r]];
             let plan = batch.plan_of(r);
             judged.outcomes.add(report.class());
@@ -1208,15 +1293,13 @@ impl Trainer {
         };
         let executor: &dyn Executor = self.parts.executor.as_ref();
         let problems = &self.problems;
-        let run = |batch: &[(usize, String)]| -> Result<Vec<ExecReport>> {
+        // An executor error is re-executed once; one that stays is dropped by the caller.
+        let run = |batch: &[(usize, String)]| {
             let jobs: Vec<(&str, &Problem)> = batch
                 .iter()
                 .map(|(r, p)| (p.as_str(), &problems[groups[*r]]))
                 .collect();
-            Ok(executor
-                .execute_batch(&jobs)
-                .into_iter()
-                .collect::<std::result::Result<_, _>>()?)
+            execute_with_retry(executor, &jobs)
         };
         let t_gen = Instant::now();
         // Under mixed precision, sample from a copy in the compute dtype: one cast per step
@@ -1254,13 +1337,14 @@ impl Trainer {
                 .enumerate()
                 .map(|(r, p)| (r, p.text().to_string()))
                 .collect();
-            let reports = run(&batch)?;
+            let (results, executor_errors) = run(&batch);
             let execution_s = t_exec.elapsed().as_secs_f64();
             return Ok(Rollouts {
                 completions,
                 wrote_code: programs.iter().map(Program::wrote_code).collect(),
                 sampled_states,
-                reports,
+                results,
+                executor_errors,
                 generation_s,
                 execution_s,
                 execution_busy_s: execution_s,
@@ -1270,24 +1354,27 @@ impl Trainer {
         let mut wrote_code = vec![false; rows];
         let (tx, rx) = mpsc::channel::<(usize, String)>();
         std::thread::scope(|scope| {
-            let worker = scope.spawn(move || -> Result<(Vec<Option<ExecReport>>, f64)> {
-                let mut reports: Vec<Option<ExecReport>> = (0..rows).map(|_| None).collect();
-                let mut busy = 0f64;
+            type Slot = Option<std::result::Result<ExecReport, CoreError>>;
+            let worker = scope.spawn(move || -> (Vec<Slot>, f64, usize) {
+                let mut results: Vec<Slot> = (0..rows).map(|_| None).collect();
+                let (mut busy, mut errors) = (0f64, 0);
                 while let Ok(first) = rx.recv() {
                     let batch: Vec<(usize, String)> =
                         std::iter::once(first).chain(rx.try_iter()).collect();
                     let t = Instant::now();
-                    for ((r, _), report) in batch.iter().zip(run(&batch)?) {
-                        reports[*r] = Some(report);
+                    let (done, e) = run(&batch);
+                    errors += e;
+                    for ((r, _), result) in batch.iter().zip(done) {
+                        results[*r] = Some(result);
                     }
                     busy += t.elapsed().as_secs_f64();
                 }
-                Ok((reports, busy))
+                (results, busy, errors)
             });
             let sampled = sample(&mut |r, c| {
                 let program = program_of(r, c);
                 wrote_code[r] = program.wrote_code();
-                // A closed channel means the worker stopped on an error, reported below.
+                // A closed channel means the worker panicked, reported below.
                 let _ = tx.send((r, program.text().to_string()));
             });
             drop(tx);
@@ -1300,23 +1387,21 @@ impl Trainer {
             })?;
             let execution_s = t_rest.elapsed().as_secs_f64();
             let (completions, sampled_states) = sampled?;
-            let (reports, execution_busy_s) = executed?;
-            let reports = reports
+            let (results, execution_busy_s, executor_errors) = executed;
+            // A row never sent (sampling stopped early) has no result: an error of its own.
+            let results = results
                 .into_iter()
                 .enumerate()
-                .map(|(r, report)| {
-                    report.ok_or_else(|| {
-                        PpoError::Core(stepcoder_core::CoreError::Executor(format!(
-                            "no report for row {r}"
-                        )))
-                    })
+                .map(|(r, result)| {
+                    result.unwrap_or_else(|| Err(CoreError::Executor(format!("no report for row {r}"))))
                 })
-                .collect::<Result<Vec<_>>>()?;
+                .collect();
             Ok(Rollouts {
                 completions,
                 wrote_code,
                 sampled_states,
-                reports,
+                results,
+                executor_errors,
                 generation_s,
                 execution_s,
                 execution_busy_s,

@@ -83,22 +83,25 @@ fn rollouts_that_write_no_code_get_the_no_code_reward() {
         plans: vec![stepcoder_core::PromptPlan::unassisted()],
         prompts: vec![vec![1, 2]; 4],
         groups: vec![0; 4],
-        samples_per_problem: 4,
+        plan_index: vec![0; 4],
+        rows: (0..4).collect(),
     };
     let programs: Vec<Program> = texts
         .iter()
         .map(|t| extract_program(&trainer.problems[0], "", t, FenceMode::Continuation))
         .collect();
+    let reports: Vec<_> = programs
+        .iter()
+        .map(|p| {
+            PrintsNothing
+                .execute(p.text(), &trainer.problems[0])
+                .unwrap()
+        })
+        .collect();
     let rollouts = Rollouts {
         wrote_code: programs.iter().map(Program::wrote_code).collect(),
-        reports: programs
-            .iter()
-            .map(|p| {
-                PrintsNothing
-                    .execute(p.text(), &trainer.problems[0])
-                    .unwrap()
-            })
-            .collect(),
+        results: Vec::new(),
+        executor_errors: 0,
         completions,
         sampled_states: None,
         generation_s: 0.0,
@@ -106,7 +109,7 @@ fn rollouts_that_write_no_code_get_the_no_code_reward() {
         execution_busy_s: 0.0,
     };
     assert_eq!(rollouts.wrote_code, vec![false, false, false, true]);
-    let judged = trainer.judge(&batch, &rollouts).unwrap();
+    let judged = trainer.judge(&batch, &rollouts, &reports).unwrap();
     assert_eq!(judged.raw_rewards, vec![-0.9, -0.9, -0.9, -0.3]);
     assert_eq!(judged.no_code, 3);
     assert_eq!(

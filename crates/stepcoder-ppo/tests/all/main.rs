@@ -1,6 +1,7 @@
 //! Integration tests of the PPO building blocks.
 
 mod advantage;
+mod faults;
 mod fgo_gradient;
 mod learning;
 mod optim;

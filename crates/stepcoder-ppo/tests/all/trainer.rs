@@ -7,7 +7,7 @@ use stepcoder_ppo::{
 
 use crate::tiny;
 
-fn config(advantage: AdvantageKind) -> PpoConfig {
+pub fn config(advantage: AdvantageKind) -> PpoConfig {
     PpoConfig {
         problems_per_step: 2,
         samples_per_problem: 2,
