@@ -4,13 +4,13 @@ use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
 use stepcoder_core::prompt::{code_prompt, stop_sequences, CodePrompt, CODE_FENCE_CLOSE};
-use stepcoder_core::{Executor, OutcomeClass, Problem};
+use stepcoder_core::{execute_with_retry, Executor, OutcomeClass, Problem};
 use stepcoder_fgo::{FenceMode, Program};
 use stepcoder_model::{
     generate, CausalLm, ChatMessage, Completion, ModelTokenizer, SamplingConfig,
 };
 
-use crate::{EvalReport, ProblemResult, SampleRecord};
+use crate::{DroppedSample, EvalReport, ProblemResult, SampleRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -186,6 +186,11 @@ pub fn sample_programs(
 
 /// Evaluates `model` on `problems`: `cfg.samples` completions each, executed by `executor`
 /// on a second thread while the next batch is sampled.
+///
+/// A program whose execution fails (an `Err` from the executor: its fault, not the
+/// program's) is run once more; one that fails again is a dropped sample
+/// ([`ProblemResult::dropped`], counted in [`EvalReport::samples_dropped`]), never an
+/// outcome.
 pub fn evaluate(
     model: &CausalLm,
     tokenizer: &ModelTokenizer,
@@ -200,9 +205,12 @@ pub fn evaluate(
         .flat_map(|p| std::iter::repeat_n((p, ""), cfg.samples))
         .collect();
     let total = jobs.len();
-    let mut records: Vec<Option<SampleRecord>> = vec![None; total];
+    // Each sample: its record, or (program, error) when the executor failed on it twice.
+    type Executed = Result<SampleRecord, (String, String)>;
+    let mut records: Vec<Option<Executed>> = vec![None; total];
+    let mut executor_errors = 0;
     let (tx, rx) = mpsc::channel::<(usize, Vec<String>)>();
-    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<SampleRecord>)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Executed>, usize)>();
     let jobs_for_worker = &jobs;
     std::thread::scope(|scope| -> Result<(), EvalError> {
         let worker = scope.spawn(move || -> Result<(), EvalError> {
@@ -212,22 +220,23 @@ pub fn evaluate(
                     .enumerate()
                     .map(|(i, prog)| (prog.as_str(), jobs_for_worker[start + i].0))
                     .collect();
-                let records = executor
-                    .execute_batch(&batch)
+                let (results, errors) = execute_with_retry(executor, &batch);
+                let records = results
                     .into_iter()
                     .zip(programs)
-                    .map(|(r, program)| {
-                        r.map(|report| SampleRecord {
+                    .map(|(r, program)| match r {
+                        Ok(report) => Ok(SampleRecord {
                             outcome: report.class(),
                             failure: report
                                 .first_failure()
                                 .map(|o| o.to_string())
                                 .unwrap_or_default(),
                             program,
-                        })
+                        }),
+                        Err(e) => Err((program, e.to_string())),
                     })
-                    .collect::<Result<Vec<_>, _>>()?;
-                if done_tx.send((start, records)).is_err() {
+                    .collect();
+                if done_tx.send((start, records, errors)).is_err() {
                     break;
                 }
             }
@@ -235,9 +244,12 @@ pub fn evaluate(
         });
         let mut sampled = 0;
         let mut executed = 0;
-        let drain = |records: &mut Vec<Option<SampleRecord>>, executed: &mut usize| {
-            for (start, batch) in done_rx.try_iter() {
+        let drain = |records: &mut Vec<Option<Executed>>,
+                     executed: &mut usize,
+                     executor_errors: &mut usize| {
+            for (start, batch, errors) in done_rx.try_iter() {
                 *executed += batch.len();
+                *executor_errors += errors;
                 for (i, rec) in batch.into_iter().enumerate() {
                     records[start + i] = Some(rec);
                 }
@@ -247,7 +259,7 @@ pub fn evaluate(
             sampled += batch.len();
             // A closed channel means the worker stopped on an error, reported below.
             let _ = tx.send((start, batch.into_iter().map(|s| s.program).collect()));
-            drain(&mut records, &mut executed);
+            drain(&mut records, &mut executed, &mut executor_errors);
             on_progress(EvalProgress {
                 sampled,
                 executed,
@@ -261,7 +273,7 @@ pub fn evaluate(
             .unwrap_or_else(|_| Err(EvalError::Config("executor thread panicked".into())));
         sampling?;
         worker_result?;
-        drain(&mut records, &mut executed);
+        drain(&mut records, &mut executed, &mut executor_errors);
         on_progress(EvalProgress {
             sampled,
             executed,
@@ -275,18 +287,31 @@ pub fn evaluate(
         .map(|(i, p)| {
             // Every job is executed or the whole evaluation fails above, so `None` cannot
             // happen; it would count as a runtime error rather than vanish.
-            let samples = records[i * cfg.samples..(i + 1) * cfg.samples]
+            let (mut samples, mut dropped) = (Vec::new(), Vec::new());
+            for (index, r) in records[i * cfg.samples..(i + 1) * cfg.samples]
                 .iter_mut()
-                .map(|r| {
-                    r.take().unwrap_or_else(|| SampleRecord {
+                .enumerate()
+            {
+                match r.take() {
+                    Some(Ok(record)) => samples.push(record),
+                    Some(Err((program, error))) => dropped.push(DroppedSample {
+                        index,
+                        program,
+                        error,
+                    }),
+                    None => samples.push(SampleRecord {
                         outcome: OutcomeClass::RuntimeError,
                         program: String::new(),
                         failure: "not executed".into(),
-                    })
-                })
-                .collect();
-            ProblemResult::new(p.id.clone(), p.difficulty, Vec::new()).with_samples(samples)
+                    }),
+                }
+            }
+            ProblemResult::new(p.id.clone(), p.difficulty, Vec::new())
+                .with_samples(samples)
+                .with_dropped(dropped)
         })
         .collect();
-    Ok(EvalReport::from_results(per_problem, &cfg.ks))
+    let mut report = EvalReport::from_results(per_problem, &cfg.ks);
+    report.executor_errors = executor_errors;
+    Ok(report)
 }

@@ -40,5 +40,5 @@ pub use generate::{
     encode_code_prompt, evaluate, program_of, sample_programs, EvalConfig, EvalError, EvalProgress,
     SampledProgram,
 };
-pub use report::{DifficultyReport, EvalReport, ProblemResult, SampleRecord};
+pub use report::{DifficultyReport, DroppedSample, EvalReport, ProblemResult, SampleRecord};
 pub use stats::{paired_difference, Interval, PairedDifference};

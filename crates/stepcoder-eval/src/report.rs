@@ -21,6 +21,22 @@ pub struct ProblemResult {
     /// that a surprising score can be checked by reading the programs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<SampleRecord>,
+    /// Samples whose program failed to execute twice (an executor error: a full instance
+    /// pool, the engine, a remote endpoint, the wall-clock safety net of a fuel budget, a
+    /// panic). They are not outcomes: left out of `outcomes`, pass@k and the interval.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<DroppedSample>,
+}
+
+/// A sample left out of the evaluation because the executor failed on it twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DroppedSample {
+    /// The sample's place among the problem's samples, in sampling order.
+    pub index: usize,
+    /// The program the executor failed to run.
+    pub program: String,
+    /// The executor's last error.
+    pub error: String,
 }
 
 /// One evaluated sample: the program that ran and, when it failed, the first failure.
@@ -41,6 +57,7 @@ impl ProblemResult {
             difficulty,
             outcomes,
             samples: Vec::new(),
+            dropped: Vec::new(),
         }
     }
 
@@ -49,6 +66,18 @@ impl ProblemResult {
         self.outcomes = samples.iter().map(|s| s.outcome).collect();
         self.samples = samples;
         self
+    }
+
+    /// Attaches the samples the executor failed on (see [`ProblemResult::dropped`]).
+    pub fn with_dropped(mut self, dropped: Vec<DroppedSample>) -> Self {
+        self.dropped = dropped;
+        self
+    }
+
+    /// Whether any sample of the problem was executed (a problem whose every sample was
+    /// dropped after executor errors has no pass@k and is left out of the means).
+    pub fn scored(&self) -> bool {
+        !self.outcomes.is_empty()
     }
 
     pub fn correct(&self) -> usize {
@@ -81,6 +110,15 @@ pub struct EvalReport {
     /// `outcomes` as what they ran to (a wrong answer); 0 when samples were not kept.
     #[serde(default)]
     pub no_code: usize,
+    /// Program executions that failed in the executor, first tries and re-executions
+    /// together (each failed program is run once more).
+    #[serde(default)]
+    pub executor_errors: usize,
+    /// Samples left out because their program failed to execute twice (see
+    /// [`ProblemResult::dropped`]): not failures, not in `outcomes` or pass@k. A problem with
+    /// no executed sample left is left out of pass@k's mean and the interval.
+    #[serde(default)]
+    pub samples_dropped: usize,
     /// pass@1 with its 95% bootstrap interval over problems ([`EvalReport::pass1_interval`]),
     /// stored so a saved report carries its uncertainty; absent in reports written before it
     /// existed (they still load, and `pass1_interval()` recomputes it).
@@ -90,7 +128,7 @@ pub struct EvalReport {
 }
 
 fn mean_pass_at_k<'a>(results: impl Iterator<Item = &'a ProblemResult>, k: usize) -> f64 {
-    let (sum, n) = results.fold((0.0, 0usize), |(s, n), r| {
+    let (sum, n) = results.filter(|r| r.scored()).fold((0.0, 0usize), |(s, n), r| {
         (s + pass_at_k(r.outcomes.len(), r.correct(), k), n + 1)
     });
     if n == 0 {
@@ -147,6 +185,7 @@ impl EvalReport {
             .flat_map(|r| &r.samples)
             .filter(|s| !stepcoder_core::has_code(&s.program))
             .count();
+        let samples_dropped = per_problem.iter().map(|r| r.dropped.len()).sum();
         let mut report = EvalReport {
             problems: per_problem.len(),
             samples_per_problem: samples,
@@ -154,6 +193,8 @@ impl EvalReport {
             by_difficulty,
             outcomes,
             no_code,
+            executor_errors: 0,
+            samples_dropped,
             pass1_ci: None,
             per_problem,
         };
@@ -208,7 +249,10 @@ impl EvalReport {
             .keys()
             .filter_map(|k| k.strip_prefix("pass@")?.parse().ok())
             .collect();
-        Ok(EvalReport::from_results(per_problem, &ks))
+        let mut pooled = EvalReport::from_results(per_problem, &ks);
+        pooled.executor_errors = reports.iter().map(|r| r.executor_errors).sum();
+        pooled.samples_dropped = reports.iter().map(|r| r.samples_dropped).sum();
+        Ok(pooled)
     }
 
     /// The report without the per-sample programs: the summary to print on a terminal.
@@ -259,6 +303,13 @@ impl EvalReport {
         }
         if self.no_code > 0 {
             let _ = writeln!(s, "  {} of them wrote no code", self.no_code);
+        }
+        if self.samples_dropped > 0 || self.executor_errors > 0 {
+            let _ = writeln!(
+                s,
+                "  {} sample(s) left out: the executor failed on them twice (not failures; {} executor error(s) in all)",
+                self.samples_dropped, self.executor_errors
+            );
         }
         s
     }

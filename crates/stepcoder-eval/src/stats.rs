@@ -133,7 +133,12 @@ impl EvalReport {
     /// interval over problems (see the [module docs](self)). Computed from `per_problem`, so
     /// it works on reports saved before intervals existed.
     pub fn pass1_interval(&self) -> Interval {
-        let values: Vec<f64> = self.per_problem.iter().map(pass1).collect();
+        let values: Vec<f64> = self
+            .per_problem
+            .iter()
+            .filter(|r| r.scored())
+            .map(pass1)
+            .collect();
         mean_interval(&values)
     }
 }
@@ -231,7 +236,8 @@ fn index_by_id<'a>(
 /// Fails when a problem is in one report and not the other (naming the first such id,
 /// `before`'s order first), when an id repeats, or when there is no problem. The interval
 /// is the paired percentile bootstrap over problems; the p-value the sign-flip permutation
-/// test (see the [module docs](self)).
+/// test (see the [module docs](self)). A problem whose samples were all dropped after
+/// executor errors in either report is left out of the pairs (`problems` counts the pairs).
 pub fn paired_difference(
     before: &EvalReport,
     after: &EvalReport,
@@ -263,9 +269,19 @@ pub fn paired_difference(
     }
     let (mut bs, mut as_) = (Vec::new(), Vec::new());
     for r in &before.per_problem {
-        bs.push(pass1(r));
         // Present: checked above.
-        as_.push(a.get(r.id.as_str()).map_or(0.0, |x| pass1(x)));
+        let Some(x) = a.get(r.id.as_str()) else {
+            continue;
+        };
+        // A problem with no executed sample on either side (every one dropped after
+        // executor errors) has no pass@1 to compare: left out of the pairs.
+        if r.scored() && x.scored() {
+            bs.push(pass1(r));
+            as_.push(pass1(x));
+        }
+    }
+    if bs.is_empty() {
+        return Err(EvalError::NoProblems);
     }
     let diffs: Vec<f64> = as_.iter().zip(&bs).map(|(a, b)| a - b).collect();
     Ok(PairedDifference {
