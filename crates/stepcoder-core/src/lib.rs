@@ -34,6 +34,6 @@ pub use error::{CoreError, RecordError};
 pub use exec::{ExecReport, Outcome, OutcomeClass, TestReport};
 pub use problem::{Difficulty, Problem, ProblemKind, Scope, TestCase};
 pub use traits::{
-    execute_with_retry, CompletionSpan, CurriculumSchedule, Executor, PromptPlan, RewardFn, StepCoderReward,
-    TokenMasker,
+    execute_with_retry, CompletionSpan, CurriculumSchedule, Executor, PromptPlan, RewardFn,
+    StepCoderReward, TokenMasker,
 };

@@ -33,7 +33,9 @@ pub fn execute_with_retry(
     jobs: &[(&str, &Problem)],
 ) -> (Vec<Result<ExecReport, CoreError>>, usize) {
     let mut results = executor.execute_batch(jobs);
-    let failed: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_err()).collect();
+    let failed: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].is_err())
+        .collect();
     if failed.is_empty() {
         return (results, 0);
     }

@@ -128,9 +128,11 @@ pub struct EvalReport {
 }
 
 fn mean_pass_at_k<'a>(results: impl Iterator<Item = &'a ProblemResult>, k: usize) -> f64 {
-    let (sum, n) = results.filter(|r| r.scored()).fold((0.0, 0usize), |(s, n), r| {
-        (s + pass_at_k(r.outcomes.len(), r.correct(), k), n + 1)
-    });
+    let (sum, n) = results
+        .filter(|r| r.scored())
+        .fold((0.0, 0usize), |(s, n), r| {
+            (s + pass_at_k(r.outcomes.len(), r.correct(), k), n + 1)
+        });
     if n == 0 {
         0.0
     } else {

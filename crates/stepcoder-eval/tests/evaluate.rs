@@ -90,8 +90,7 @@ impl stepcoder_core::Executor for Faulty {
                 && self
                     .once_calls
                     .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-                    % 2
-                    == 0);
+                    .is_multiple_of(2));
         if fault {
             return Err(stepcoder_core::CoreError::Executor(format!(
                 "injected fault on {}",
@@ -142,8 +141,16 @@ fn executor_errors_are_retried_then_dropped_not_failed() {
     };
     let report = evaluate(&model, &tokenizer, &faulty, &problems, &eval, |_| {}).unwrap();
     assert_eq!(report.samples_dropped, 2);
-    assert_eq!(report.executor_errors, 2 * 2 + 2, "a's two tries, b's first tries");
-    assert_eq!(report.outcomes.values().sum::<usize>(), 4, "b's and c's samples");
+    assert_eq!(
+        report.executor_errors,
+        2 * 2 + 2,
+        "a's two tries, b's first tries"
+    );
+    assert_eq!(
+        report.outcomes.values().sum::<usize>(),
+        4,
+        "b's and c's samples"
+    );
     let (a, b, c) = (
         &report.per_problem[0],
         &report.per_problem[1],
@@ -155,16 +162,29 @@ fn executor_errors_are_retried_then_dropped_not_failed() {
         a.dropped.iter().map(|d| d.index).collect::<Vec<_>>(),
         vec![0, 1]
     );
-    assert_eq!(a.dropped[0].program, clean.per_problem[0].samples[0].program);
+    assert_eq!(
+        a.dropped[0].program,
+        clean.per_problem[0].samples[0].program
+    );
     assert!(a.dropped[0].error.contains("injected fault"), "{a:?}");
-    assert_eq!(b, &clean.per_problem[1], "re-executed samples score as without faults");
+    assert_eq!(
+        b, &clean.per_problem[1],
+        "re-executed samples score as without faults"
+    );
     assert_eq!(c, &clean.per_problem[2]);
     // pass@1 is over the problems with executed samples.
     let want = (stepcoder_data::pass_at_k(2, b.correct(), 1)
         + stepcoder_data::pass_at_k(2, c.correct(), 1))
         / 2.0;
     assert_eq!(report.pass_at_k["pass@1"], want);
-    assert!(report.table().contains("2 sample(s) left out"), "{}", report.table());
+    assert!(
+        report.table().contains("2 sample(s) left out"),
+        "{}",
+        report.table()
+    );
     let pairs = stepcoder_eval::paired_difference(&clean, &report).unwrap();
-    assert_eq!(pairs.problems, 2, "a has no pass@1 after the faults: not paired");
+    assert_eq!(
+        pairs.problems, 2,
+        "a has no pass@1 after the faults: not paired"
+    );
 }

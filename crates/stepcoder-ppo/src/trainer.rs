@@ -686,7 +686,10 @@ fn drop_unexecuted(
         retain_rows(&mut batch.plan_index, &keep);
         retain_rows(&mut batch.rows, &keep);
     }
-    Ok((results.into_iter().filter_map(|r| r.ok()).collect(), dropped))
+    Ok((
+        results.into_iter().filter_map(|r| r.ok()).collect(),
+        dropped,
+    ))
 }
 
 /// Phase 3's output.
@@ -1393,7 +1396,9 @@ impl Trainer {
                 .into_iter()
                 .enumerate()
                 .map(|(r, result)| {
-                    result.unwrap_or_else(|| Err(CoreError::Executor(format!("no report for row {r}"))))
+                    result.unwrap_or_else(|| {
+                        Err(CoreError::Executor(format!("no report for row {r}")))
+                    })
                 })
                 .collect();
             Ok(Rollouts {

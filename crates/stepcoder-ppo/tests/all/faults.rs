@@ -83,7 +83,11 @@ fn executor_errors_are_re_executed_once_then_dropped_never_scored() {
         2,
     );
     let (m, c) = (&faulty[0], &clean[0]);
-    assert_eq!(m.executor_errors, 4 + 2, "4 first tries, a's 2 re-executions");
+    assert_eq!(
+        m.executor_errors,
+        4 + 2,
+        "4 first tries, a's 2 re-executions"
+    );
     assert_eq!(m.rollouts_dropped, 2);
     assert_eq!(m.outcomes.total(), 2, "only b's rollouts have outcomes");
     assert_eq!(m.stage_histogram.values().sum::<usize>(), 2);
@@ -102,7 +106,10 @@ fn executor_errors_are_re_executed_once_then_dropped_never_scored() {
         assert_eq!((want.step, want.row, &want.problem), (0, s.row, &s.problem));
         assert_eq!(s.completion, want.completion);
         assert_eq!(s.outcome, want.outcome);
-        assert_eq!(s.reward, want.reward, "a re-executed rollout keeps its reward");
+        assert_eq!(
+            s.reward, want.reward,
+            "a re-executed rollout keeps its reward"
+        );
         assert_eq!(s.fgo_kept, want.fgo_kept);
     }
     // The policy failed nowhere that the metrics would show: the rewards are b's alone.
@@ -112,10 +119,16 @@ fn executor_errors_are_re_executed_once_then_dropped_never_scored() {
         .sum::<f64>()
         / 2.0;
     assert!((m.reward_mean - b_mean).abs() < 1e-9, "{m:?}");
-    assert!(m.policy_loss.is_finite() && m.grad_norm.is_finite(), "{m:?}");
+    assert!(
+        m.policy_loss.is_finite() && m.grad_norm.is_finite(),
+        "{m:?}"
+    );
     // The next step runs on a healthy executor again: all four rows.
     assert_eq!(faulty[1].outcomes.total(), 4);
-    assert_eq!((faulty[1].executor_errors, faulty[1].rollouts_dropped), (0, 0));
+    assert_eq!(
+        (faulty[1].executor_errors, faulty[1].rollouts_dropped),
+        (0, 0)
+    );
 }
 
 /// The same through the overlapped execution thread (the default): problem a always fails.
@@ -134,7 +147,11 @@ fn overlapped_execution_drops_what_fails_twice() {
     );
     assert_eq!((m[0].executor_errors, m[0].rollouts_dropped), (4, 2));
     assert_eq!(m[0].outcomes.total(), 2);
-    let rows: Vec<usize> = SampleLog::read(&path).unwrap().iter().map(|s| s.row).collect();
+    let rows: Vec<usize> = SampleLog::read(&path)
+        .unwrap()
+        .iter()
+        .map(|s| s.row)
+        .collect();
     assert_eq!(rows, vec![2, 3]);
 }
 
